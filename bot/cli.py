@@ -1,0 +1,154 @@
+"""Command line: `newsbot index | ask | run`.
+
+Output for people by default, JSON lines with --json for scripts and evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from pydantic import ValidationError
+
+from index.answer import month_label
+from index.builder import BuildReport
+from index.errors import NewsbotError, QuestionError
+from index.models import Answer
+from index.service import NewsService
+
+from .settings import BotSettings
+
+log = logging.getLogger("newsbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args)
+        return args.handler(args, settings)
+    except NewsbotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbot", description="Answers questions about the AI news digests.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument("--data", type=Path, help="data directory (holds digests/ and index/)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="build or refresh the index from the digests")
+    index.set_defaults(handler=run_index)
+
+    ask = commands.add_parser("ask", help="answer a question with cited sources")
+    ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    ask.add_argument("--k", type=int, help="number of sources (default from settings)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--batch", type=Path, help="file with one question per line ('-' for stdin)")
+    ask.set_defaults(handler=run_ask)
+    model = commands.add_parser("model", help="load the configured embedding model and print its dimension")
+    model.set_defaults(handler=run_model)
+
+    for sub in (index, ask):  # `newsbot ask --data DIR` reads as naturally as `newsbot --data DIR ask`
+        sub.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="data directory")
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> BotSettings:
+    overrides = {"data_dir": args.data} if getattr(args, "data", None) else {}
+    try:
+        return BotSettings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise NewsbotError(f"invalid settings: {problems}") from None
+
+
+def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
+    service = NewsService(settings)
+    report = service.reindex(show_progress_bar=sys.stderr.isatty())
+    print(format_build_report(report))
+    return 0
+
+
+def run_model(args: argparse.Namespace, settings: BotSettings) -> int:
+    """Loads the model once: checks the setting, and bakes hub models into the cache (Docker build)."""
+    embedder = NewsService(settings).embedder
+    print(f"{embedder.name}: {embedder.dimension} dimensions")
+    return 0
+
+
+def run_ask(args: argparse.Namespace, settings: BotSettings) -> int:
+    if args.batch is None and not args.question:
+        raise NewsbotError("give a question, or --batch FILE")
+    if args.k is not None and not 1 <= args.k <= 50:
+        raise NewsbotError("--k must be between 1 and 50")
+    service = NewsService(settings)
+    built = service.load(build_if_missing=True, show_progress_bar=sys.stderr.isatty())
+    if built:
+        print(f"(built the index first: {built.digests} digests, {built.chunks} chunks)", file=sys.stderr)
+    questions = _read_batch(args.batch) if args.batch else [args.question]
+    status = 0
+    for question in questions:
+        try:
+            answer = service.ask(question, k=args.k)
+        except QuestionError as error:
+            status = 1
+            if args.json:
+                _print_json({"question": question, "error": str(error)})
+            else:
+                print(f"{error}", file=sys.stderr)
+            continue
+        if args.json:
+            _print_json(answer.to_json())
+        else:
+            print(format_answer(answer))
+    return status
+
+
+def _read_batch(path: Path) -> list[str]:
+    stream: TextIO = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    with stream:
+        return [line.strip() for line in stream if line.strip()]
+
+
+def _print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def format_answer(answer: Answer) -> str:
+    """Human-readable answer and sources list."""
+    lines = [answer.text, ""]
+    if answer.sources:
+        lines.append("Sources:" if answer.language == "en" else "Sources :")
+    for n, hit in enumerate(answer.sources, start=1):
+        chunk = hit.chunk
+        lines.append(f"[{n}] {chunk.digest_title} · {month_label(chunk.month, answer.language)} · {chunk.section_label}")
+        lines.append(f"    {chunk.path}  (score {hit.score:.2f})")
+        for link in chunk.links[:4]:
+            lines.append(f"    ↳ {link.text}: {link.url}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def format_build_report(report: BuildReport) -> str:
+    lines = [
+        f"Indexed {report.digests} digests, {report.chunks} chunks in {report.seconds:.1f} s "
+        f"({report.embedded} embedded, {report.reused} reused).",
+    ]
+    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if paths:
+            lines.append(f"  {label}: {', '.join(paths)}")
+    for error in report.skipped:
+        lines.append(f"  skipped {error.path}: {error.reason}")
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""Turn retrieved passages into a short answer with numbered citations.
+
+The answer is extractive: for each cited passage, the sentences that share the most
+with the question, marked [n] to point at the n-th source. The bot's own words
+follow the question's language; quoted digest text stays in its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .chunking import split_sentences
+from .models import Answer, Hit, Period
+from .tokens import tokenize
+
+MAX_CITED = 3
+SENTENCES_PER_SOURCE = 2
+MAX_EXCERPT_CHARS = 420
+# A passage is cited in the answer only if it scores close to the best one.
+RELATIVE_SCORE_FLOOR = 0.80
+
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "intro": "Here is what the digests say:",
+        "intro_period": "Here is what the digests say about {period}:",
+        "nothing": "I couldn't find anything about that in the digests.",
+        "no_period": "No digest covers {period}; the digests cover {covered}.",
+        "related": "These passages may be related:",
+    },
+    "fr": {
+        "intro": "Voici ce que disent les digests :",
+        "intro_period": "Voici ce que disent les digests pour {period} :",
+        "nothing": "Je n'ai rien trouvé à ce sujet dans les digests.",
+        "no_period": "Aucun digest ne couvre {period} ; les digests couvrent {covered}.",
+        "related": "Ces passages pourraient être liés :",
+    },
+}
+
+_MONTH_NAMES = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+}
+
+
+def month_label(month: str, language: str) -> str:
+    """"2025-04" -> "April 2025" / "avril 2025"."""
+    year, number = month.split("-")
+    return f"{_MONTH_NAMES.get(language, _MONTH_NAMES['en'])[int(number) - 1]} {year}"
+
+
+def period_label(period: Period, language: str) -> str:
+    if period.start == period.end:
+        return month_label(period.start, language)
+    joiner = " – "
+    return month_label(period.start, language) + joiner + month_label(period.end, language)
+
+
+def compose_answer(question: str, hits: list[Hit], language: str, period: Period | None = None) -> Answer:
+    """An answer citing the best passages; `hits` are the ranked sources, best first."""
+    phrases = PHRASES.get(language, PHRASES["en"])
+    if not hits:
+        return Answer(question=question, text=phrases["nothing"], abstained=True, sources=[], language=language,
+                      period=period)
+    question_tokens = set(tokenize(question))
+    best = hits[0].score
+    lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]
+    for n, hit in enumerate(hits[:MAX_CITED], start=1):
+        if n > 1 and hit.score < best * RELATIVE_SCORE_FLOOR:
+            break
+        lines.append(f"• {cited_line(hit, question_tokens, language)} [{n}]")
+    return Answer(question=question, text="\n".join(lines), abstained=False, sources=hits, language=language,
+                  period=period)
+
+
+def cited_line(hit: Hit, question_tokens: set[str], language: str) -> str:
+    """"Title (April 2025): the most relevant sentences"."""
+    chunk = hit.chunk
+    title = chunk.section[-1] if chunk.section else chunk.digest_title
+    body = strip_title(chunk.text, title)
+    excerpt = key_sentences(body, question_tokens)
+    return f"{title} ({month_label(chunk.month, language)}) : {excerpt}" if language == "fr" else \
+        f"{title} ({month_label(chunk.month, language)}): {excerpt}"
+
+
+def strip_title(text: str, title: str) -> str:
+    """Drop a leading item title ("Meta dévoile LLaMA 4 – Le 5 avril…" -> "Le 5 avril…")."""
+    if title and text.startswith(title):
+        return re.sub(r"^[\s:–—-]+", "", text[len(title):]) or text
+    return text
+
+
+def key_sentences(text: str, question_tokens: set[str]) -> str:
+    """The sentences sharing the most with the question, in reading order, within a size bound."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return text[:MAX_EXCERPT_CHARS]
+
+    def score(index: int) -> float:
+        overlap = len(question_tokens & set(tokenize(sentences[index])))
+        lead_bonus = 0.5 if index == 0 else 0.0  # news items state the fact first
+        analysis_penalty = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
+        return overlap + lead_bonus - analysis_penalty
+
+    ranked = sorted(range(len(sentences)), key=lambda i: (-score(i), i))[:SENTENCES_PER_SOURCE]
+    chosen = [sentences[i].strip() for i in sorted(ranked)]
+    excerpt = ""
+    for sentence in chosen:
+        candidate = f"{excerpt} {sentence}".strip()
+        if len(candidate) > MAX_EXCERPT_CHARS:
+            if not excerpt:
+                excerpt = shorten(sentence, MAX_EXCERPT_CHARS)
+            break
+        excerpt = candidate
+    return excerpt
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut on a word boundary and add an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > 0 else limit - 1].rstrip(" ,;:–-") + "…"

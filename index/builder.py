@@ -1,0 +1,131 @@
+"""Build or refresh the index from the digests directory, re-embedding only what changed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import store
+from .chunking import chunk_digest
+from .embedding import Embedder
+from .errors import DigestError, NewsbotError
+from .ingest import ingest_directory
+from .models import Chunk
+from .settings import IndexSettings
+
+log = logging.getLogger(__name__)
+
+# Called with (stage, done, total): stage is "read" or "embed".
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI summary and the /reindex reply."""
+
+    digests: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[DigestError] = field(default_factory=list)
+    seconds: float = 0.0
+    directory: Path | None = None
+
+
+def build_index(
+    settings: IndexSettings,
+    embedder: Embedder,
+    progress: ProgressCallback | None = None,
+    show_progress_bar: bool = False,
+) -> BuildReport:
+    """Read every digest, chunk, embed new passages, and swap the new index in."""
+    started = time.perf_counter()
+    report = BuildReport()
+    root = settings.data_dir.resolve().parent
+    ingested = ingest_directory(settings.digests_dir, root)
+    report.skipped = ingested.skipped
+    if progress:
+        progress("read", len(ingested.digests), len(ingested.digests) + len(ingested.skipped))
+    if not ingested.digests:
+        raise NewsbotError(f"no usable digest found in {settings.digests_dir}")
+
+    previous = _previous_index(settings.resolved_index_dir, embedder)
+    chunks: list[Chunk] = []
+    entries: list[store.DigestEntry] = []
+    for digest in ingested.digests:
+        digest_chunks = chunk_digest(digest, settings.chunk_max_chars)
+        chunks.extend(digest_chunks)
+        entries.append(
+            store.DigestEntry(
+                path=digest.path, title=digest.title, month=digest.month,
+                month_source=digest.month_source, language=digest.language,
+                content_hash=digest.content_hash, chunks=len(digest_chunks),
+            )
+        )
+    _compare(previous.manifest if previous else None, entries, report)
+
+    vectors = _embed(chunks, embedder, previous, report, progress, show_progress_bar)
+    manifest = store.Manifest(
+        model=embedder.name, dimension=embedder.dimension, chunk_count=len(chunks), digests=entries
+    )
+    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors)
+    report.digests = len(entries)
+    report.chunks = len(chunks)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _previous_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
+    """The current index if its vectors can be reused with this model."""
+    if not store.has_index(index_dir):
+        return None
+    try:
+        return store.load_index(index_dir, model=embedder.name, dimension=embedder.dimension)
+    except NewsbotError as error:
+        log.info("not reusing the previous index: %s", error)
+        return None
+
+
+def _compare(previous: store.Manifest | None, entries: list[store.DigestEntry], report: BuildReport) -> None:
+    old = {entry.path: entry.content_hash for entry in previous.digests} if previous else {}
+    new = {entry.path: entry.content_hash for entry in entries}
+    report.added = sorted(path for path in new if path not in old)
+    report.changed = sorted(path for path in new if path in old and old[path] != new[path])
+    report.unchanged = sorted(path for path in new if old.get(path) == new[path])
+    report.removed = sorted(path for path in old if path not in new)
+
+
+def _embed(
+    chunks: list[Chunk],
+    embedder: Embedder,
+    previous: store.StoredIndex | None,
+    report: BuildReport,
+    progress: ProgressCallback | None,
+    show_progress_bar: bool,
+) -> np.ndarray:
+    """Vectors for all chunks: reused by id where possible, embedded in batches otherwise."""
+    known = previous.vectors_by_id() if previous else {}
+    missing = [i for i, chunk in enumerate(chunks) if chunk.id not in known]
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    for i, chunk in enumerate(chunks):
+        if chunk.id in known:
+            vectors[i] = known[chunk.id]
+    batch = max(1, embedder.batch_size * 4)
+    for done in range(0, len(missing), batch):
+        part = missing[done : done + batch]
+        texts = [chunks[i].embedding_text() for i in part]
+        vectors[part] = embedder.encode(texts, progress=show_progress_bar)
+        if progress:
+            progress("embed", min(done + batch, len(missing)), len(missing))
+    report.embedded = len(missing)
+    report.reused = len(chunks) - len(missing)
+    return vectors

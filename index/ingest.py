@@ -1,0 +1,249 @@
+"""Digest files -> `Digest` objects: decoding, front matter, title, month, language, blocks.
+
+A file that cannot be used is reported with a reason and skipped, so one bad upload
+never stops the others from being indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from . import clean
+from .dates import find_month_year, month_key
+from .errors import DigestError
+from .language import detect_language
+from .models import Block, Digest
+
+log = logging.getLogger(__name__)
+
+DIGEST_SUFFIXES = (".md", ".markdown", ".txt")
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
+_BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
+_BOLD_LEAD = re.compile(r"^\*\*(.+?)\*{1,2}\s*(?:[–—:-]\s*)?")
+_METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\s*:", re.IGNORECASE)
+_SENTENCE_END = ".!?:;,…)]»\""
+
+
+@dataclass
+class IngestReport:
+    """What a scan of the data directory found."""
+
+    digests: list[Digest] = field(default_factory=list)
+    skipped: list[DigestError] = field(default_factory=list)
+
+
+def find_digest_files(digests_dir: Path) -> list[Path]:
+    """Digest files under a directory, in a stable order."""
+    if not digests_dir.is_dir():
+        return []
+    return sorted(
+        p for p in digests_dir.rglob("*")
+        if p.is_file() and p.suffix.lower() in DIGEST_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def ingest_directory(digests_dir: Path, root: Path) -> IngestReport:
+    """Read every digest under `digests_dir`; paths are reported relative to `root`."""
+    report = IngestReport()
+    for path in find_digest_files(digests_dir):
+        try:
+            report.digests.append(read_digest(path, root))
+        except DigestError as error:
+            log.warning("skipping digest %s", error)
+            report.skipped.append(error)
+    return report
+
+
+def read_digest(path: Path, root: Path) -> Digest:
+    """Parse one digest file; raises DigestError with a readable reason."""
+    rel = _relative(path, root)
+    raw_bytes = path.read_bytes()
+    text = decode(raw_bytes, rel)
+    text = clean.fix_characters(text)
+    front, body = split_front_matter(text)
+    body = clean.repair_truncated_words(body, clean.word_counts(body))
+    blocks, headings = parse_blocks(body)
+    if not blocks:
+        raise DigestError(rel, "no readable text after cleanup")
+    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else path.stem)
+    month, source = _find_month(front, title, headings, path)
+    language = detect_language(" ".join(block.text for block in blocks[:40]), default="fr")
+    return Digest(
+        path=rel,
+        title=title,
+        month=month,
+        month_source=source,
+        language=language,
+        blocks=blocks,
+        content_hash=hashlib.sha256(raw_bytes).hexdigest(),
+    )
+
+
+def decode(data: bytes, name: str) -> str:
+    """Bytes -> text, refusing binaries, non-UTF-8 and empty files with a clear reason."""
+    if b"\x00" in data[:8192]:
+        raise DigestError(name, "looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DigestError(name, f"is not UTF-8 text (invalid byte at offset {error.start})") from None
+    if not text.strip():
+        raise DigestError(name, "is empty")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """YAML front matter (if any) and the rest; invalid front matter is ignored, not fatal."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        log.warning("ignoring invalid YAML front matter")
+        data = None
+    return (data if isinstance(data, dict) else {}), text[match.end():]
+
+
+def parse_blocks(body: str) -> tuple[list[Block], list[str]]:
+    """Split a body into paragraph and news-item blocks under their headings.
+
+    Returns the blocks and every heading met, in order (the first is usually the title).
+    """
+    lines = body.splitlines()
+    parser = _BlockParser()
+    for i, line in enumerate(lines):
+        before = lines[i - 1].strip() if i > 0 else ""
+        after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        parser.feed(line, before, after)
+    parser.flush()
+    return parser.blocks, parser.all_headings
+
+
+class _BlockParser:
+    """Line-by-line state machine: headings form a stack, paragraphs and bullets become blocks."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.all_headings: list[str] = []
+        self.stack: list[tuple[int, str]] = []
+        self.lines: list[str] = []
+        self.item_title: str | None = None
+        self.title_seen = False
+
+    def feed(self, line: str, before: str, after: str) -> None:
+        stripped = line.strip()
+        if not stripped or _RULE.match(stripped):
+            self.flush()
+            return
+        if _METADATA_LINE.match(stripped):
+            self.flush()
+            return
+        heading = _MD_HEADING.match(stripped)
+        if heading:
+            self.flush()
+            self._push_heading(len(heading.group(1)), heading.group(2))
+            return
+        if _BULLET.match(stripped):
+            self.flush()
+            item = _BULLET.sub("", stripped, count=1)
+            lead = _BOLD_LEAD.match(item)
+            self.item_title = clean.clean_heading(lead.group(1)) if lead else None
+            self.lines = [item]
+            return
+        if not self.lines and _is_plain_heading(stripped, before, after):
+            self._push_heading(2 if self.title_seen else 1, stripped)
+            return
+        if not self.lines and self.blocks and _continues_previous(stripped):
+            self._append_to_last(stripped)
+            return
+        self.lines.append(stripped)
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        raw = " ".join(self.lines)
+        self.lines = []
+        title, self.item_title = self.item_title, None
+        if clean.is_promotional(raw):
+            return
+        text, anchors = clean.clean_passage(raw)
+        if not re.search(r"\w{2,}", text):
+            return
+        section = [h for level, h in self.stack if level > 1 or not self.title_seen_at(level)]
+        if title:
+            section.append(title)
+        self.blocks.append(Block(section=section, text=text, anchors=anchors))
+
+    def title_seen_at(self, level: int) -> bool:
+        # The level-1 heading is the digest's title, shown separately from the section.
+        return level == 1
+
+    def _push_heading(self, level: int, raw: str) -> None:
+        text = clean.clean_heading(raw)
+        if not text:
+            return
+        self.all_headings.append(text)
+        self.title_seen = True
+        self.stack = [(lvl, h) for lvl, h in self.stack if lvl < level] + [(level, text)]
+
+    def _append_to_last(self, stripped: str) -> None:
+        last = self.blocks[-1]
+        text, anchors = clean.clean_passage(stripped)
+        shift = len(last.text) + 1
+        last.text = f"{last.text} {text}"
+        last.anchors.extend((offset + shift, link) for offset, link in anchors)
+
+
+def _is_plain_heading(line: str, before: str, after: str) -> bool:
+    """A short standalone line with no closing punctuation, as in plain-text digests."""
+    return (
+        not before
+        and not after
+        and len(line) <= 100
+        and len(line.split()) <= 14
+        and line[-1] not in _SENTENCE_END
+        and not line[0].islower()
+        and "](" not in line
+    )
+
+
+def _continues_previous(line: str) -> bool:
+    """A paragraph starting in lower case, or with a citation, was split off the one before."""
+    return line[0].islower() or line.startswith("([")
+
+
+def _find_month(front: dict, title: str, headings: list[str], path: Path) -> tuple[str, str]:
+    value = front.get("date")
+    if isinstance(value, (date, datetime)):
+        return month_key(value.year, value.month), "front_matter"
+    if isinstance(value, str):
+        match = re.match(r"(\d{4})-(\d{1,2})", value.strip())
+        if match:
+            return month_key(int(match.group(1)), int(match.group(2))), "front_matter"
+    found = find_month_year(title)
+    if found:
+        return found, "title"
+    for heading in headings[:3]:
+        found = find_month_year(heading)
+        if found:
+            return found, "heading"
+    modified = datetime.fromtimestamp(path.stat().st_mtime)
+    return month_key(modified.year, modified.month), "mtime"
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name

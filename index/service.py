@@ -1,0 +1,114 @@
+"""One object the CLI and the bot share: loads or builds the index, answers, reindexes.
+
+Its methods are blocking (embedding, FAISS, disk); async callers run them in a worker
+thread. A reindex builds beside the serving index and swaps the searcher in one
+assignment, so questions keep being answered from the old index meanwhile, and a
+failed reindex leaves it serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from . import store
+from .answer import compose_answer
+from .builder import BuildReport, ProgressCallback, build_index
+from .clean import replace_lookalikes
+from .embedding import Embedder
+from .errors import IndexMissingError, NewsbotError, QuestionError
+from .language import detect_language
+from .models import Answer
+from .search import Searcher
+from .settings import IndexSettings
+
+log = logging.getLogger(__name__)
+
+
+class ReindexInProgress(NewsbotError):
+    """A reindex is already running."""
+
+
+class NewsService:
+    """Question answering over the current index, with safe rebuilds."""
+
+    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
+        self._searcher: Searcher | None = None
+        self._build_lock = threading.Lock()
+        self.last_build: BuildReport | None = None
+
+    @property
+    def stored(self) -> store.StoredIndex:
+        return self.searcher.stored
+
+    @property
+    def searcher(self) -> Searcher:
+        if self._searcher is None:
+            raise IndexMissingError("the index is not loaded yet")
+        return self._searcher
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._searcher is not None
+
+    def load(self, build_if_missing: bool = True, show_progress_bar: bool = False) -> BuildReport | None:
+        """Load the index from disk, building it first if there is none (returns that build)."""
+        index_dir = self.settings.resolved_index_dir
+        if not store.has_index(index_dir):
+            if not build_if_missing:
+                raise IndexMissingError(f"no index in {index_dir}: run `newsbot index`")
+            return self.reindex(show_progress_bar=show_progress_bar)
+        stored = store.load_index(index_dir, model=self.embedder.name, dimension=self.embedder.dimension)
+        self._searcher = Searcher(stored, self.embedder)
+        return None
+
+    def reindex(self, progress: ProgressCallback | None = None, show_progress_bar: bool = False) -> BuildReport:
+        """Rebuild from the digests directory and swap the new index in; refuses to run twice at once."""
+        if not self._build_lock.acquire(blocking=False):
+            raise ReindexInProgress("a reindex is already running")
+        try:
+            report = build_index(self.settings, self.embedder, progress, show_progress_bar)
+            stored = store.load_index(self.settings.resolved_index_dir, model=self.embedder.name)
+            self._searcher = Searcher(stored, self.embedder)  # one assignment: the swap
+            self.last_build = report
+            return report
+        finally:
+            self._build_lock.release()
+
+    @property
+    def reindexing(self) -> bool:
+        return self._build_lock.locked()
+
+    def ask(self, question: str, k: int | None = None) -> Answer:
+        """Answer a question from the digests, with the ranked sources and timings."""
+        started = time.perf_counter()
+        question = self.validate_question(question)
+        k = k or self.settings.top_k
+        language = detect_language(question)
+        searcher = self.searcher  # keep one index for the whole question, even if a reindex swaps
+        hits = searcher.search(question, k)
+        retrieved = time.perf_counter()
+        answer = compose_answer(question, hits, language)
+        done = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved - started) * 1000,
+            "answer": (done - retrieved) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return answer
+
+    def validate_question(self, question: str) -> str:
+        """Normalise a question; refuse empty or overlong ones with a helpful message."""
+        cleaned = " ".join(replace_lookalikes(question or "").split())
+        if not any(ch.isalnum() for ch in cleaned):
+            raise QuestionError(
+                "Please ask a question about the AI news digests, e.g. "
+                "“What did Meta release in April?” or « Qu'a annoncé Mistral en mars ? »"
+            )
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise QuestionError(f"That question is too long ({len(cleaned)} characters; the limit is {limit}).")
+        return cleaned

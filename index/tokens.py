@@ -1,0 +1,74 @@
+"""Tokens for lexical matching: accents folded, stop words out, stems, model names kept whole.
+
+"GPT‑4.5", "gpt 4.5" and "GPT4.5" all give the token "gpt4.5"; "LLaMA 4" gives "llama4"
+(plus "llama"), so a name matches however a member types it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+from .clean import replace_lookalikes
+from .dates import fold
+
+_STOP_WORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for with from as is are was were be been being it its
+    this that these those there their they them he she his her we you your our i me my do does did
+    done has have had having not no so than then too very can could would should will shall may might
+    what which who whom whose when where why how about into over after before during between through
+    any all some more most other such only own same just also up down out off again further once here
+    tell say says said news latest recent recently new month months year digest digests please
+    le la les l un une des du de d et ou mais si à a au aux en dans sur par pour avec sans sous
+    est sont était été être ont avait avaient ce cet cette ces c ça cela celui celle qui que qu quoi
+    quel quelle quels quelles dont où quand comment pourquoi combien il elle ils elles on nous vous je
+    j me m te t se s son sa ses leur leurs notre nos votre vos mon ma mes ne n pas plus moins très
+    aussi y lui eux ai as avons avez fait faire dit quoi quelles est-ce ceux celles mois année
+    annees annee nouveau nouveaux nouvelle nouvelles dernier derniere derniers dernieres recemment
+    actualite actualites veille
+    """.split()
+)
+_STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
+
+# A word, possibly joined to version numbers by - or . ("gpt-4.5", "o4-mini", "gen-4").
+_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+_NAME_THEN_VERSION = re.compile(r"\b([a-z][a-z0-9]*) (\d+(?:\.\d+)*)\b")
+_VERSIONED = re.compile(r"[a-z]+\d|\d+[a-z]|\d\.\d")
+
+_FRENCH = Stemmer.Stemmer("french")
+_ENGLISH = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """French then English stemming: crude, but the same for questions and passages."""
+    return _ENGLISH.stemWord(_FRENCH.stemWord(word))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lexical tokens of a text (folded, stemmed, without stop words)."""
+    folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
+    tokens: list[str] = []
+    # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.
+    for name, version in _NAME_THEN_VERSION.findall(folded):
+        if name not in _STOP_WORDS and not name.isdigit():
+            tokens.append(name + version)
+    for word in _WORD.findall(folded):
+        word = word.strip(".-")
+        if not word:
+            continue
+        if _VERSIONED.search(word) or "-" in word:
+            compact = word.replace("-", "")
+            tokens.append(compact)
+            parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
+            tokens.extend(stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
+        elif word not in _STOP_WORDS and (len(word) > 1 or word.isdigit()):
+            tokens.append(word if word.isdigit() else stem(word))
+    return tokens
+
+
+def is_stop_word(word: str) -> bool:
+    return fold(word) in _STOP_WORDS
