@@ -17,12 +17,15 @@ from pydantic import ValidationError
 from index.answer import month_label
 from index.builder import BuildReport
 from index.errors import NewsbotError, QuestionError
+from index.evaluation import evaluate, load_cases
 from index.models import Answer
 from index.service import NewsService
 
 from .settings import BotSettings
 
 log = logging.getLogger("newsbot")
+
+DEFAULT_DATASET = Path("data/eval/dev.jsonl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `newsbot ask ... | head`
+        sys.stderr.close()
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,10 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("--batch", type=Path, help="file with one question per line ('-' for stdin)")
     ask.set_defaults(handler=run_ask)
+    evaluate = commands.add_parser("eval", help="measure retrieval quality on a labelled question set")
+    evaluate.add_argument("--dataset", type=Path, default=DEFAULT_DATASET, help="JSONL question set")
+    evaluate.add_argument("--k", type=int, default=5)
+    evaluate.add_argument("--fusion", choices=["convex", "rrf", "dense", "lexical"], default="convex")
+    evaluate.add_argument("--show-failures", action="store_true", help="list the questions answered wrong")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    evaluate.set_defaults(handler=run_eval)
+
     model = commands.add_parser("model", help="load the configured embedding model and print its dimension")
     model.set_defaults(handler=run_model)
 
-    for sub in (index, ask):  # `newsbot ask --data DIR` reads as naturally as `newsbot --data DIR ask`
+    for sub in (index, ask, evaluate):  # `newsbot ask --data DIR` reads as naturally as `newsbot --data DIR ask`
         sub.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="data directory")
     return parser
 
@@ -79,6 +93,38 @@ def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
     report = service.reindex(show_progress_bar=sys.stderr.isatty())
     print(format_build_report(report))
     return 0
+
+
+def run_eval(args: argparse.Namespace, settings: BotSettings) -> int:
+    if not args.dataset.is_file():
+        raise NewsbotError(f"no dataset at {args.dataset}")
+    service = NewsService(settings, fusion=args.fusion)
+    service.load(build_if_missing=True)
+    report = evaluate(service, load_cases(args.dataset), k=args.k)
+    summary = report.summary()
+    if args.json:
+        _print_json(summary)
+    else:
+        print(format_eval(summary))
+    if args.show_failures:
+        for outcome in report.outcomes:
+            wrong = outcome.abstained != (not outcome.case.answerable) or (outcome.case.answerable and outcome.rank != 1)
+            if wrong:
+                print(f"  {outcome.case.id}: rank={outcome.rank} abstained={outcome.abstained} "
+                      f"period_ok={outcome.period_ok} :: {outcome.case.question}")
+    return 0
+
+
+def format_eval(summary: dict[str, float]) -> str:
+    return "\n".join([
+        f"questions            {summary['questions']}",
+        f"hit@1 / @3 / @5      {summary['hit@1']:.3f} / {summary['hit@3']:.3f} / {summary['hit@5']:.3f}",
+        f"MRR                  {summary['mrr']:.3f}",
+        f"abstention P / R     {summary['abstention_precision']:.3f} / {summary['abstention_recall']:.3f}"
+        f"   (false abstentions: {summary['false_abstentions']})",
+        f"period understood    {summary['period_accuracy']:.3f}",
+        f"retrieval p50 / p95  {summary['p50_ms']:.1f} ms / {summary['p95_ms']:.1f} ms",
+    ])
 
 
 def run_model(args: argparse.Namespace, settings: BotSettings) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from .chunking import split_sentences
+from .abstention import is_related, should_abstain
 from .models import Answer, Hit, Period
+from .search import SearchResult
 from .tokens import tokenize
 
 MAX_CITED = 3
@@ -57,12 +59,34 @@ def period_label(period: Period, language: str) -> str:
     return month_label(period.start, language) + joiner + month_label(period.end, language)
 
 
-def compose_answer(question: str, hits: list[Hit], language: str, period: Period | None = None) -> Answer:
+def compose_answer(question: str, result: SearchResult, language: str, covered: list[str]) -> Answer:
+    """The answer to a question from a search result, or an honest abstention.
+
+    `covered` lists the months the digests cover, to tell the user when a period is missing.
+    """
+    phrases = PHRASES.get(language, PHRASES["en"])
+    period = result.period
+    if not result.period_covered and period:
+        text = phrases["no_period"].format(period=period_label(period, language), covered=_covered_label(covered, language))
+        return Answer(question, text, abstained=True, sources=[], language=language, period=period)
+    if should_abstain(result):
+        related = result.hits[:3] if result.hits and is_related(result.signals) else []
+        text = phrases["nothing"] + (" " + phrases["related"] if related else "")
+        return Answer(question, text, abstained=True, sources=related, language=language, period=period)
+    return cite(question, result.hits, language, period)
+
+
+def _covered_label(months: list[str], language: str) -> str:
+    if not months:
+        return "—"
+    if len(months) == 1:
+        return month_label(months[0], language)
+    return period_label(Period(months[0], months[-1]), language)
+
+
+def cite(question: str, hits: list[Hit], language: str, period: Period | None = None) -> Answer:
     """An answer citing the best passages; `hits` are the ranked sources, best first."""
     phrases = PHRASES.get(language, PHRASES["en"])
-    if not hits:
-        return Answer(question=question, text=phrases["nothing"], abstained=True, sources=[], language=language,
-                      period=period)
     question_tokens = set(tokenize(question))
     best = hits[0].score
     lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]

@@ -15,6 +15,7 @@ from .chunking import chunk_digest
 from .embedding import Embedder
 from .errors import DigestError, NewsbotError
 from .ingest import ingest_directory
+from .lexical import LexicalIndex
 from .models import Chunk
 from .settings import IndexSettings
 
@@ -77,7 +78,8 @@ def build_index(
     manifest = store.Manifest(
         model=embedder.name, dimension=embedder.dimension, chunk_count=len(chunks), digests=entries
     )
-    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors)
+    lexical = LexicalIndex.build(chunks)
+    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, lexical.save)
     report.digests = len(entries)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

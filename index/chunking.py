@@ -100,7 +100,7 @@ def _make_chunk(
         position=position,
         block=block_index,
     )
-    digest_key = f"{digest.month}\n{chunk.embedding_text()}"
+    digest_key = f"{digest.path}\n{digest.month}\n{chunk.embedding_text()}"
     chunk.id = hashlib.sha256(digest_key.encode("utf-8")).hexdigest()[:16]
     return chunk
 

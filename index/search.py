@@ -1,35 +1,133 @@
-"""Find the passages that answer a question.
+"""Find the passages that answer a question: dense + lexical scores, fused, period-aware.
 
-Chunks are the unit of matching; hits are reported per news item, so a long item
-split in pieces comes back once, whole, with the score of its best piece.
+Chunks are the unit of matching; hits are reported per news item, so a long item split
+in pieces comes back once, whole, with the score of its best piece.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .embedding import Embedder
-from .models import Chunk, Hit, unique_links
+from .lexical import Expander, LexicalIndex, default_expander
+from .models import Chunk, Hit, Period, unique_links
+from .periods import parse_period
 from .store import StoredIndex
+from .tokens import tokenize
+
+# Fusion: a convex combination of the dense cosine and the max-normalised BM25 score.
+# Chosen over reciprocal rank fusion on the dev set (see `newsbot eval --fusion rrf`):
+# RRF throws away how far ahead the best passage is, which both ranking (a strong
+# entity match should win) and abstention need. BM25 carries more weight because the
+# default English MiniLM reads French digests poorly while names match lexically.
+DENSE_WEIGHT = 0.4
+EXPANSION_WEIGHT = 0.5  # translated/synonym terms count half as much as the question's own
+RRF_K = 60
+# Passages from outside the period a question names are kept, but far behind.
+OUT_OF_PERIOD_FACTOR = 0.35
+# A question term that no digest contains points away from the digests ("GPT-7", "sourdough").
+UNKNOWN_TERM_WEIGHT = 2.0
+# Added to overview passages when a question names no topic, only (maybe) a period.
+OVERVIEW_BONUS = 0.3
+# Two passages this similar (token Jaccard) are the same text; keep the better one.
+DUPLICATE_JACCARD = 0.8
+
+
+@dataclass
+class Signals:
+    """Raw evidence about the best match, for abstention (scores before normalisation)."""
+
+    dense_top: float = 0.0
+    lexical_top: float = 0.0
+    coverage: float = 0.0  # share of the question's terms found in the best passage (rarity-weighted)
+    unknown_names: list[str] = field(default_factory=list)  # versioned names no digest mentions
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    period: Period | None
+    period_covered: bool = True
+    signals: Signals = field(default_factory=Signals)
+    question_terms: list[str] = field(default_factory=list)
 
 
 class Searcher:
-    """Dense search over one loaded index (immutable: a reindex makes a new Searcher)."""
+    """Hybrid search over one loaded index (immutable: a reindex makes a new Searcher)."""
 
-    def __init__(self, stored: StoredIndex, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        stored: StoredIndex,
+        embedder: Embedder,
+        lexical: LexicalIndex | None = None,
+        expander: Expander | None = None,
+        fusion: str = "convex",
+    ) -> None:
         self.stored = stored
         self.embedder = embedder
+        self.lexical = lexical or LexicalIndex.build(stored.chunks)
+        self.expander = expander or default_expander()
+        self.fusion = fusion
         self.items = _group_items(stored.chunks)
+        self.months = np.array([chunk.month for chunk in stored.chunks])
+        self.covered_months = sorted({entry.month for entry in stored.manifest.digests})
+        self.index_of = {chunk.id: i for i, chunk in enumerate(stored.chunks)}
+        self.chunk_tokens = [set(tokenize(chunk.text)) | set(tokenize(" ".join(chunk.section))) for chunk in stored.chunks]
+        self.document_frequency = Counter(token for tokens in self.chunk_tokens for token in tokens)
+        self.vocabulary_by_prefix: dict[str, list[str]] = defaultdict(list)
+        for token in self.document_frequency:
+            if token.isalpha() and len(token) >= 5:
+                self.vocabulary_by_prefix[token[:5]].append(token)
+        self.overview = np.array([_is_overview(chunk) for chunk in stored.chunks], dtype=np.float32)
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        """The k best news items for a question, best first."""
+    def cognates(self, terms: list[str]) -> list[str]:
+        """Corpus words sharing a long stem with an unknown question word ("ukrainian" ~ "ukrainien")."""
+        found: list[str] = []
+        for term in terms:
+            if term in self.document_frequency or len(term) < 6 or not term.isalpha():
+                continue
+            found.extend(
+                word for word in self.vocabulary_by_prefix.get(term[:5], ())
+                if _common_prefix(term, word) >= min(len(term), len(word)) - 2 and _common_prefix(term, word) >= 5
+            )
+        return found
+
+    def idf(self, token: str) -> float:
+        count = self.document_frequency.get(token, 0)
+        total = len(self.chunk_tokens)
+        weight = math.log(1 + (total - count + 0.5) / (count + 0.5))
+        return weight * UNKNOWN_TERM_WEIGHT if count == 0 else weight
+
+    @property
+    def newest_month(self) -> str | None:
+        return self.covered_months[-1] if self.covered_months else None
+
+    def search(self, question: str, k: int) -> SearchResult:
+        """The k best news items for a question, best first, with the period understood."""
+        parsed = parse_period(question, self.newest_month)
+        terms = tokenize(parsed.remainder)
+        expansions = self.expander.expand(terms) + self.cognates(terms)
+        result = SearchResult(hits=[], period=parsed.period, question_terms=terms)
+        if parsed.period and not any(parsed.period.contains(m) for m in self.covered_months):
+            result.period_covered = False
+            return result
         if not self.stored.chunks:
-            return []
-        query = self.embedder.encode_query(question)
-        scores = self.dense_scores(query)
-        return self.top_items(scores, k)
+            return result
+        dense = self.dense_scores(self.embedder.encode_query(question))
+        lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.scores(expansions)
+        fused = self.fuse(dense, lexical)
+        if not terms:  # "what happened in March?": the digest's own overview answers best
+            fused = fused + OVERVIEW_BONUS * self.overview
+        if parsed.period:
+            fused = np.where([parsed.period.contains(m) for m in self.months], fused, fused * OUT_OF_PERIOD_FACTOR)
+        result.hits = self.top_items(fused, k)
+        result.signals = self._signals(dense, lexical, fused, terms)
+        return result
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query to every chunk, in store order."""
@@ -39,16 +137,85 @@ class Searcher:
         out[ids[0]] = scores[0]
         return out
 
+    def fuse(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        if self.fusion == "rrf":
+            return _rrf(dense) + _rrf(lexical)
+        if self.fusion == "dense":
+            return dense
+        if self.fusion == "lexical":
+            return lexical
+        top = float(lexical.max()) if len(lexical) else 0.0
+        lexical_n = lexical / top if top > 0 else lexical
+        return DENSE_WEIGHT * np.clip(dense, 0, 1) + (1 - DENSE_WEIGHT) * lexical_n
+
     def top_items(self, scores: np.ndarray, k: int) -> list[Hit]:
-        """Best-scoring chunk per item, then the k best items as merged passages."""
-        best: dict[str, tuple[float, int]] = {}
-        for index in np.argsort(-scores):
+        """Best-scoring chunk per item, near-duplicates dropped, the k best items merged whole."""
+        chosen: dict[str, float] = {}
+        chosen_tokens: list[set[str]] = []
+        for index in np.argsort(-scores, kind="stable"):
             key = self.stored.chunks[index].item_key
-            if key not in best:
-                best[key] = (float(scores[index]), int(index))
-                if len(best) >= k:
-                    break
-        return [Hit(chunk=merge_item(self.items[key]), score=score) for key, (score, _) in best.items()]
+            if key in chosen:
+                continue
+            tokens = self.chunk_tokens[index]
+            if any(_jaccard(tokens, other) >= DUPLICATE_JACCARD for other in chosen_tokens):
+                continue
+            chosen[key] = float(scores[index])
+            chosen_tokens.append(tokens)
+            if len(chosen) >= k:
+                break
+        return [Hit(chunk=merge_item(self.items[key]), score=score) for key, score in chosen.items()]
+
+    def _signals(self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str]) -> Signals:
+        best = int(np.argmax(fused))
+        item_tokens: set[str] = set()
+        for chunk in self.items[self.stored.chunks[best].item_key]:
+            item_tokens |= self.chunk_tokens[self.index_of[chunk.id]]
+        unique_terms = set(terms)
+        found = [
+            t for t in unique_terms
+            if t in item_tokens or item_tokens.intersection(self.expander.expand([t]) + self.cognates([t]))
+        ]
+        # Weighted by rarity: matching "GPT-4.5" says more than matching "model"; a term
+        # no digest contains at all ("GPT-7", "sourdough") weighs the most.
+        total = sum(self.idf(t) for t in unique_terms)
+        coverage = sum(self.idf(t) for t in found) / total if total else 0.0
+        unknown_names = [t for t in unique_terms if t not in self.document_frequency and _looks_like_name(t)]
+        return Signals(
+            dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
+            unknown_names=unknown_names,
+        )
+
+
+_OVERVIEW = re.compile(r"synth[eè]se|summary|overview|r[ée]sum[ée]|faits marquants|en bref|highlights|conclusion", re.I)
+
+
+def _is_overview(chunk: Chunk) -> bool:
+    """A digest's summary section (or its opening paragraph, which plays that role)."""
+    return chunk.position == 0 or any(_OVERVIEW.search(heading) for heading in chunk.section)
+
+
+def _looks_like_name(token: str) -> bool:
+    """A product name with a version ("gpt7", "qwen3"), not a year or a plain number."""
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    size = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        size += 1
+    return size
+
+
+def _rrf(scores: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(scores), dtype=np.float32)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return 1.0 / (RRF_K + ranks)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _group_items(chunks: list[Chunk]) -> dict[str, list[Chunk]]:

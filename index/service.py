@@ -19,6 +19,7 @@ from .clean import replace_lookalikes
 from .embedding import Embedder
 from .errors import IndexMissingError, NewsbotError, QuestionError
 from .language import detect_language
+from .lexical import LexicalIndex
 from .models import Answer
 from .search import Searcher
 from .settings import IndexSettings
@@ -33,8 +34,9 @@ class ReindexInProgress(NewsbotError):
 class NewsService:
     """Question answering over the current index, with safe rebuilds."""
 
-    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: IndexSettings, embedder: Embedder | None = None, fusion: str = "convex") -> None:
         self.settings = settings
+        self.fusion = fusion
         self.embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
         self._searcher: Searcher | None = None
         self._build_lock = threading.Lock()
@@ -62,8 +64,16 @@ class NewsService:
                 raise IndexMissingError(f"no index in {index_dir}: run `newsbot index`")
             return self.reindex(show_progress_bar=show_progress_bar)
         stored = store.load_index(index_dir, model=self.embedder.name, dimension=self.embedder.dimension)
-        self._searcher = Searcher(stored, self.embedder)
+        self._searcher = self._make_searcher(stored)
         return None
+
+    def _make_searcher(self, stored: store.StoredIndex) -> Searcher:
+        try:
+            lexical = LexicalIndex.load(stored.directory, len(stored.chunks))
+        except (OSError, ValueError) as error:  # an older build without it: rebuild in memory (fast)
+            log.warning("lexical index unreadable (%s); rebuilding it in memory", error)
+            lexical = None
+        return Searcher(stored, self.embedder, lexical, fusion=self.fusion)
 
     def reindex(self, progress: ProgressCallback | None = None, show_progress_bar: bool = False) -> BuildReport:
         """Rebuild from the digests directory and swap the new index in; refuses to run twice at once."""
@@ -72,7 +82,7 @@ class NewsService:
         try:
             report = build_index(self.settings, self.embedder, progress, show_progress_bar)
             stored = store.load_index(self.settings.resolved_index_dir, model=self.embedder.name)
-            self._searcher = Searcher(stored, self.embedder)  # one assignment: the swap
+            self._searcher = self._make_searcher(stored)  # one assignment: the swap
             self.last_build = report
             return report
         finally:
@@ -89,9 +99,9 @@ class NewsService:
         k = k or self.settings.top_k
         language = detect_language(question)
         searcher = self.searcher  # keep one index for the whole question, even if a reindex swaps
-        hits = searcher.search(question, k)
+        result = searcher.search(question, k)
         retrieved = time.perf_counter()
-        answer = compose_answer(question, hits, language)
+        answer = compose_answer(question, result, language, searcher.covered_months)
         done = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,

@@ -29,6 +29,13 @@ _STOP_WORDS = frozenset(
     aussi y lui eux ai as avons avez fait faire dit quoi quelles est-ce ceux celles mois année
     annees annee nouveau nouveaux nouvelle nouvelles dernier derniere derniers dernieres recemment
     actualite actualites veille
+    whats what's s anything something thing things stuff guys hey hi hello now soon today yet still ever
+    get got go going gone make made much many lot lots put come coming came show showed shown call called
+    happen happened happening happens say saying know think want need help let like really actually
+    each every kind type one two ai ia intelligence artificial artificielle article articles
+    english anglais anglaise text texte digest talk talked talking mention mentioned
+    chez quoi neuf comme vaut sert parle parlait parler dit disent y a-t-il bientot bientôt
+    ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

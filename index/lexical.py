@@ -1,0 +1,84 @@
+"""The lexical retriever: BM25 (bm25s) over folded, stemmed tokens, plus a bilingual expansion table.
+
+Entity names ("GPT-4.5", "Mistral") carry across languages as they are; common words do
+not, so an English "release" also looks for "lancé", "dévoilé", … from `data/bilingual.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from .models import Chunk
+from .tokens import tokenize
+
+LEXICAL_DIR = "lexical"
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+# Item titles and headings say what a passage is about: count their words twice.
+TITLE_WEIGHT = 2
+
+
+def passage_tokens(chunk: Chunk) -> list[str]:
+    """Tokens a chunk is indexed under: its section titles (weighted) and its text."""
+    return tokenize(" ".join(chunk.section)) * TITLE_WEIGHT + tokenize(chunk.text)
+
+
+class LexicalIndex:
+    """BM25 scores of a question against every chunk, in store order."""
+
+    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
+        self.retriever = retriever
+        self.size = size
+        self.vocabulary = set(retriever.vocab_dict)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> LexicalIndex:
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        corpus = [passage_tokens(chunk) or ["∅"] for chunk in chunks]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever, len(chunks))
+
+    def save(self, directory: Path) -> None:
+        self.retriever.save(str(directory / LEXICAL_DIR), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
+        return cls(retriever, size)
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        known = [token for token in dict.fromkeys(tokens) if token in self.vocabulary]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)
+
+
+class Expander:
+    """Adds the other-language (and synonym) tokens of a question's terms."""
+
+    def __init__(self, groups: list[list[str]]) -> None:
+        self.groups = [[tuple(tokenize(term)) for term in group] for group in groups]
+        self.groups = [[entry for entry in group if entry] for group in self.groups]
+
+    def expand(self, tokens: list[str]) -> list[str]:
+        present = set(tokens)
+        added: dict[str, None] = {}
+        for group in self.groups:
+            if any(set(entry) <= present for entry in group):
+                for entry in group:
+                    for token in entry:
+                        if token not in present:
+                            added.setdefault(token, None)
+        return list(added)
+
+
+@lru_cache(maxsize=1)
+def default_expander() -> Expander:
+    data = json.loads(resources.files("index").joinpath("data/bilingual.json").read_text("utf-8"))
+    return Expander(data["groups"])

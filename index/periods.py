@@ -1,0 +1,84 @@
+"""Which months a question is about: "in April", "en mars 2025", "last month", "latest".
+
+Relative expressions are anchored on the newest digest's month, not on today's date:
+the digests are the bot's "now".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .dates import MONTHS, fold, month_key, shift_month
+from .models import Period
+
+_MONTH_NAMES = sorted((name for name in MONTHS if len(name) > 3 or name == "mai"), key=len, reverse=True)
+# "may" is too common an English word to read as a month unless a year or "in" is next to it.
+_MONTH = r"(?P<month>" + "|".join(n for n in _MONTH_NAMES if n != "may") + r"|(?<=in )may|may(?= \d{4}))"
+_MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b")
+_YEAR = re.compile(r"\b(?:in|en|of|de|during|pendant|durant)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$")
+
+_PREVIOUS_MONTH = re.compile(
+    r"\b(last month|previous month|past month|month before|le mois (dernier|precedent|passe)|"
+    r"du mois (dernier|precedent|passe)|au mois dernier)\b"
+)
+_CURRENT_MONTH = re.compile(
+    r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours|latest|most recent|newest|recent(ly)?|"
+    r"lately|right now|these days|en ce moment|actuellement|ces temps-ci|"
+    r"dernieres? (nouvelles|actus?|actualites|annonces|news)|recemment|derniers? (mois|digest))\b"
+)
+
+
+@dataclass(frozen=True)
+class PeriodQuery:
+    """The period a question names, and the question with the date words taken out."""
+
+    period: Period | None
+    remainder: str
+    explicit: bool  # named a month or a year, rather than "latest" / "recently"
+
+
+def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
+    """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases."""
+    text = fold(question).replace("’", "'")
+    months = list(_MONTH_YEAR.finditer(text))
+    if months:
+        keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]
+        period = Period(min(keys), max(keys))
+        return PeriodQuery(period, _remove(question, text, months), explicit=True)
+    year = _YEAR.search(text)
+    if year:
+        value = int(year.group("year") or year.group("alone"))
+        return PeriodQuery(Period(month_key(value, 1), month_key(value, 12)), _remove(question, text, [year]), True)
+    if newest_month:
+        previous = _PREVIOUS_MONTH.search(text)
+        if previous:
+            month = shift_month(newest_month, -1)
+            return PeriodQuery(Period(month, month), _remove(question, text, [previous]), explicit=False)
+        current = _CURRENT_MONTH.search(text)
+        if current:
+            return PeriodQuery(Period(newest_month, newest_month), _remove(question, text, [current]), explicit=False)
+    return PeriodQuery(None, question, explicit=False)
+
+
+def _resolve(month_name: str, year: str | None, newest_month: str | None) -> str:
+    month = MONTHS[month_name]
+    if year:
+        return month_key(int(year), month)
+    if newest_month:
+        # A bare month means its latest occurrence up to the newest digest.
+        newest_year, newest = (int(part) for part in newest_month.split("-"))
+        return month_key(newest_year if month <= newest else newest_year - 1, month)
+    return month_key(2025, month)
+
+
+def _remove(original: str, folded: str, matches: list[re.Match[str]]) -> str:
+    """Cut the matched spans out of the original question (folding keeps character offsets)."""
+    if len(original) != len(folded):
+        return original
+    out, cursor = [], 0
+    for match in matches:
+        out.append(original[cursor : match.start()])
+        cursor = match.end()
+    out.append(original[cursor:])
+    return re.sub(r"\s+", " ", "".join(out)).strip()

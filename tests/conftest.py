@@ -1,0 +1,136 @@
+"""Shared fixtures: the bundled digests, temporary data directories, one embedder and one
+built index per session (loading the model and embedding the digests take seconds)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from index.embedding import Embedder
+from index.service import NewsService
+from index.settings import BUNDLED_MODEL, IndexSettings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_DIGESTS = REPO_ROOT / "data" / "digests"
+
+# The three bundled digests, by the role they play in the tests.
+DIGEST_EN = "000_8430d9c1cc8ec54b.txt"  # English, YAML front matter, mojibake title, affiliate footer
+DIGEST_APRIL = "001_ef2a3645dd1a3bf1.txt"  # French, April 2025, plain-text headings
+DIGEST_MARCH = "002_792bd4f9a76dcac6.txt"  # French, March 2025, Markdown, citation clusters
+
+
+def _scrub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("NEWSBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name, raising=False)
+
+
+def make_settings(data_dir: Path, **overrides) -> IndexSettings:
+    """Index settings from explicit values only: no environment, no `.env` file."""
+    values = dict(
+        data_dir=data_dir,
+        index_dir=None,
+        embedding_model=BUNDLED_MODEL,
+        top_k=5,
+        chunk_max_chars=900,
+        embed_batch_size=32,
+        max_question_chars=500,
+    )
+    values.update(overrides)
+    return IndexSettings(_env_file=None, **values)
+
+
+@pytest.fixture(autouse=True)
+def _no_newsbot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's NEWSBOT_* settings and Discord token never leak into a test."""
+    _scrub_environment(monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def bundled_digests_dir() -> Path:
+    assert BUNDLED_DIGESTS.is_dir(), BUNDLED_DIGESTS
+    return BUNDLED_DIGESTS
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., IndexSettings]:
+    """`settings_for(data_dir, **overrides)`: explicit IndexSettings for a data directory."""
+    return make_settings
+
+
+def _make_data_dir(base: Path, files: dict[str, str | bytes] | None = None, bundled: bool = True) -> Path:
+    data = base / "data"
+    digests = data / "digests"
+    digests.mkdir(parents=True, exist_ok=True)
+    if bundled:
+        for source in sorted(BUNDLED_DIGESTS.iterdir()):
+            if source.is_file():
+                shutil.copy2(source, digests / source.name)
+    for name, content in (files or {}).items():
+        target = digests / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return data
+
+
+@pytest.fixture
+def make_data_dir(tmp_path: Path) -> Callable[..., Path]:
+    """`make_data_dir(files=None, bundled=True)` -> `<tmp>/data` holding `digests/`.
+
+    Copies the bundled digests unless `bundled=False`; `files` maps names (inside
+    digests/) to text or bytes to write as well.
+    """
+
+    def factory(files: dict[str, str | bytes] | None = None, bundled: bool = True) -> Path:
+        return _make_data_dir(tmp_path, files, bundled)
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The default bundled model (all-MiniLM-L6-v2, offline), loaded once per session."""
+    model = Embedder(BUNDLED_MODEL)
+    assert model.dimension > 0  # loads the model now, so a failure shows here
+    return model
+
+
+@pytest.fixture(scope="session")
+def built_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> NewsService:
+    """A service over an index of the bundled digests, built once per session.
+
+    Tests must not modify it; copy `built_service.settings.data_dir` to change anything.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _scrub_environment(monkeypatch)
+        data = _make_data_dir(tmp_path_factory.mktemp("built"))
+        service = NewsService(make_settings(data), embedder)
+        service.reindex()
+    return service
+
+
+@pytest.fixture
+def copy_built_data(tmp_path: Path, built_service: NewsService) -> Callable[[], Path]:
+    """`copy_built_data()` -> `<tmp>/data`: the session's digests *and* built index.
+
+    Builds from the copy reuse the session's vectors, so they only embed what changed.
+    """
+
+    def factory() -> Path:
+        target = tmp_path / "data"
+        shutil.copytree(built_service.settings.data_dir, target, symlinks=True)
+        return target
+
+    return factory

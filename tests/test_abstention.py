@@ -1,0 +1,47 @@
+"""The bot says "the digests don't cover that" rather than answering from a weak match."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.service import NewsService
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Peru?",
+        "recette de la tarte tatin",
+        "what did Nvidia announce in June 2019?",
+        "quand sort GPT-7 ?",
+        "qu'a fait Meta en décembre 2024 ?",
+    ],
+)
+def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
+    answer = built_service.ask(question)
+    assert answer.abstained is True
+    assert "[1]" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Meta release in April?",
+        "qu'a annoncé Mistral en mars ?",
+        "what happened in March 2025?",
+        "c'est quoi TerraMind ?",
+        "which company bought a French robotics startup?",
+    ],
+)
+def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
+    answer = built_service.ask(question)
+    assert answer.abstained is False
+    assert "[1]" in answer.text and answer.sources
+
+
+def test_an_uncovered_period_is_said_plainly_in_the_questions_language(built_service: NewsService) -> None:
+    english = built_service.ask("What did OpenAI release in June 2019?")
+    assert english.abstained and "June 2019" in english.text and "March 2025" in english.text
+    french = built_service.ask("Qu'a sorti OpenAI en juin 2019 ?")
+    assert french.abstained and "juin 2019" in french.text and "Aucun digest" in french.text
+    assert english.to_json()["period"] == {"from": "2019-06", "to": "2019-06"}

@@ -1,0 +1,77 @@
+"""Quality gates: retrieval on the shipped dev set can never silently drop below the issue's bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.evaluation import EvalCase, evaluate, first_right_rank, load_cases
+from index.models import Answer, Chunk, Hit
+from index.service import NewsService
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
+
+
+@pytest.fixture(scope="module")
+def dev_report(built_service: NewsService):
+    return evaluate(built_service, load_cases(DATA / "dev.jsonl"))
+
+
+def test_dev_set_is_large_and_balanced() -> None:
+    cases = load_cases(DATA / "dev.jsonl")
+    assert len(cases) >= 60
+    languages = [case.language for case in cases]
+    assert abs(languages.count("en") - languages.count("fr")) <= 4
+    assert sum(not case.answerable for case in cases) >= 5
+    assert sum(case.period is not None for case in cases) >= 5
+
+
+def test_dev_set_quality_gates(dev_report) -> None:
+    summary = dev_report.summary()
+    assert summary["hit@5"] >= 0.97, summary
+    assert summary["hit@1"] >= 0.85, summary
+    assert summary["mrr"] >= 0.90, summary
+    assert summary["false_abstentions"] <= 1, summary
+    assert summary["abstention_recall"] >= 0.8, summary
+    assert summary["period_accuracy"] >= 0.95, summary
+
+
+def test_holdout_set_stays_close(built_service: NewsService) -> None:
+    summary = evaluate(built_service, load_cases(DATA / "holdout.jsonl")).summary()
+    assert summary["hit@5"] >= 0.93, summary
+    assert summary["hit@1"] >= 0.78, summary
+
+
+def _answer_with(path: str, text: str) -> Answer:
+    chunk = Chunk(id="x", path=path, digest_title="t", month="2025-04", language="fr", section=[], text=text,
+                  links=[], position=0, block=0)
+    return Answer(question="q", text="", abstained=False, sources=[Hit(chunk, 1.0)], language="en")
+
+
+def test_a_hit_needs_the_right_digest_and_fragment() -> None:
+    case = EvalCase(id="c", question="q", language="en", answerable=True, digest="a.txt", fragment="Meta  a annoncé")
+    assert first_right_rank(_answer_with("data/digests/a.txt", "Le 5 avril, META a annoncé LLaMA 4"), case) == 1
+    assert first_right_rank(_answer_with("data/digests/b.txt", "Le 5 avril, META a annoncé LLaMA 4"), case) is None
+    assert first_right_rank(_answer_with("data/digests/a.txt", "autre chose"), case) is None
+
+
+@pytest.mark.skipif(
+    not any(Path(p).is_dir() for p in [Path.home() / ".cache/huggingface/hub/models--sentence-transformers--paraphrase-multilingual-MiniLM-L12-v2"]),
+    reason="the multilingual model is not available locally (no hub access here)",
+)
+def test_a_multilingual_model_does_better_across_languages(tmp_path: Path, built_service: NewsService) -> None:
+    from index.embedding import Embedder
+
+    from conftest import _make_data_dir, make_settings
+
+    data = _make_data_dir(tmp_path)
+    multilingual = NewsService(make_settings(data, embedding_model="sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"),
+                               Embedder("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"))
+    multilingual.reindex()
+    cases = [c for c in load_cases(DATA / "dev.jsonl") if "cross-language" in c.tags]
+    dense_default = NewsService(built_service.settings, built_service.embedder, fusion="dense")
+    dense_default.load()
+    dense_multi = NewsService(multilingual.settings, multilingual.embedder, fusion="dense")
+    dense_multi.load()
+    assert evaluate(dense_multi, cases).mrr > evaluate(dense_default, cases).mrr

@@ -1,0 +1,50 @@
+"""Periods in questions: month names in both languages, years, relative phrases anchored on the newest digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.models import Period
+from index.periods import parse_period
+
+NEWEST = "2025-04"
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("What did Meta release in April?", "2025-04", "2025-04"),
+        ("qu'a annoncé Mistral en mars ?", "2025-03", "2025-03"),
+        ("nouveautés avril 2025", "2025-04", "2025-04"),
+        ("Quoi de neuf en Février 2025 ?", "2025-02", "2025-02"),
+        ("AI news in december", "2024-12", "2024-12"),  # a bare month is its latest occurrence
+        ("entre mars et avril 2025", "2025-03", "2025-04"),
+        ("What did Meta do in 2024?", "2024-01", "2024-12"),
+        ("what happened last month?", "2025-03", "2025-03"),
+        ("le mois dernier chez OpenAI", "2025-03", "2025-03"),
+        ("latest news about Google", "2025-04", "2025-04"),
+        ("quoi de nouveau récemment ?", "2025-04", "2025-04"),
+        ("what is new this month", "2025-04", "2025-04"),
+    ],
+)
+def test_periods_are_understood(question: str, start: str, end: str) -> None:
+    assert parse_period(question, NEWEST).period == Period(start, end)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is GPT-4.5?", "may I ask about Claude?", "c'est quoi TerraMind ?", "quoi de neuf sur Gemini 2.5 ?"],
+)
+def test_questions_without_a_period(question: str) -> None:
+    assert parse_period(question, NEWEST).period is None
+
+
+def test_relative_periods_follow_the_newest_digest_not_the_clock() -> None:
+    assert parse_period("what happened last month?", "2026-01").period == Period("2025-12", "2025-12")
+    assert parse_period("latest news", "2026-01").period == Period("2026-01", "2026-01")
+
+
+def test_date_words_are_removed_from_the_search_terms() -> None:
+    parsed = parse_period("What did Meta release in April 2025?", NEWEST)
+    assert "April" not in parsed.remainder and "Meta" in parsed.remainder
+    assert parsed.explicit

@@ -1,0 +1,73 @@
+"""Hybrid retrieval on the bundled digests: the right news item, in either language, in the right month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.search import DUPLICATE_JACCARD, Searcher, _jaccard
+from index.service import NewsService
+from index.tokens import tokenize
+
+from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
+
+
+def _top(service: NewsService, question: str, k: int = 5):
+    return service.searcher.search(service.validate_question(question), k)
+
+
+@pytest.mark.parametrize(
+    ("question", "digest", "fragment"),
+    [
+        ("What did Meta release in April?", DIGEST_APRIL, "LLaMA 4"),
+        ("qu'a annoncé Mistral en mars ?", DIGEST_MARCH, "Mistral Small 3.1"),
+        ("Which video model did Runway launch?", DIGEST_MARCH, "Gen-4"),  # English question, French passage
+        ("c'est quoi l'IA explicable ?", DIGEST_EN, "Explainable AI"),  # French question, English passage
+        ("what is o4-mini?", DIGEST_APRIL, "o4-mini"),
+    ],
+)
+def test_the_right_passage_ranks_first(built_service: NewsService, question: str, digest: str, fragment: str) -> None:
+    hit = _top(built_service, question).hits[0]
+    assert Path(hit.chunk.path).name == digest
+    assert fragment in hit.chunk.text
+
+
+def test_a_named_month_restricts_the_answer_to_it(built_service: NewsService) -> None:
+    result = _top(built_service, "What did Meta announce in March?")
+    assert result.period is not None and result.period.start == "2025-03"
+    assert result.hits[0].chunk.month == "2025-03"
+    april = _top(built_service, "What did Meta announce in April?")
+    assert april.hits[0].chunk.month == "2025-04"
+
+
+def test_a_period_no_digest_covers_is_reported(built_service: NewsService) -> None:
+    result = _top(built_service, "What did Nvidia announce in June 2019?")
+    assert result.period_covered is False and result.hits == []
+
+
+def test_no_near_duplicates_in_the_top_k(built_service: NewsService) -> None:
+    searcher = built_service.searcher
+    for question in ["open source models", "Hugging Face", "régulation de l'IA en Europe"]:
+        hits = _top(built_service, question, k=8).hits
+        keys = [hit.chunk.item_key for hit in hits]
+        assert len(keys) == len(set(keys))
+        tokens = [set(tokenize(hit.chunk.text)) for hit in hits]
+        for i in range(len(tokens)):
+            for j in range(i + 1, len(tokens)):
+                assert _jaccard(tokens[i], tokens[j]) < DUPLICATE_JACCARD
+    assert isinstance(searcher, Searcher)
+
+
+def test_split_items_come_back_whole(built_service: NewsService) -> None:
+    hit = _top(built_service, "LLaMA 4 Behemoth enseignant").hits[0]
+    assert "Scout" in hit.chunk.text and "Behemoth" in hit.chunk.text
+    assert len(hit.chunk.text) > built_service.settings.chunk_max_chars  # the pieces were merged
+
+
+@pytest.mark.parametrize("fusion", ["convex", "rrf", "dense", "lexical"])
+def test_every_fusion_mode_returns_ranked_hits(built_service: NewsService, fusion: str) -> None:
+    searcher = Searcher(built_service.stored, built_service.embedder, fusion=fusion)
+    hits = searcher.search("Mistral Small 3.1", 5).hits
+    assert 1 <= len(hits) <= 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

@@ -1,0 +1,108 @@
+"""index.service: question validation, answers with numbered sources, timings, language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import DIGEST_APRIL, DIGEST_MARCH
+from index.errors import IndexMissingError, QuestionError
+from index.models import Answer
+from index.service import NewsService
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u00a0\n\t", "?", "?!…", " -- ??? ", None])
+def test_empty_or_punctuation_only_questions_are_refused(built_service, question):
+    with pytest.raises(QuestionError) as caught:
+        built_service.validate_question(question)
+    assert "question" in str(caught.value).lower()
+
+
+def test_too_long_question_is_refused(built_service):
+    limit = built_service.settings.max_question_chars
+    assert built_service.validate_question("a" * limit) == "a" * limit
+    with pytest.raises(QuestionError, match=str(limit)):
+        built_service.validate_question("a" * (limit + 1))
+    with pytest.raises(QuestionError):
+        built_service.ask("What did Meta release? " * 40)
+
+
+def test_question_is_normalised(built_service):
+    assert built_service.validate_question("  What\u00a0did \n Meta   release ?  ") == "What did Meta release ?"
+
+
+def _markers(answer: Answer) -> list[int]:
+    return [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_ask_returns_numbered_sources(built_service, k):
+    answer = built_service.ask("What did Meta announce with LLaMA 4?", k=k)
+    assert isinstance(answer, Answer)
+    assert not answer.abstained
+    assert 1 <= len(answer.sources) <= k
+    markers = _markers(answer)
+    assert markers and markers[0] == 1
+    assert all(1 <= n <= len(answer.sources) for n in markers)
+    assert markers == sorted(set(markers))
+    scores = [hit.score for hit in answer.sources]
+    assert scores == sorted(scores, reverse=True)
+    keys = [hit.chunk.item_key for hit in answer.sources]
+    assert len(keys) == len(set(keys))  # one hit per news item
+    best = answer.sources[0].chunk
+    assert best.path.endswith(DIGEST_APRIL) and best.month == "2025-04" and "LLaMA 4" in best.text
+
+
+def test_ask_uses_top_k_from_settings_by_default(built_service):
+    answer = built_service.ask("Mistral Small 3.1")
+    assert 1 <= len(answer.sources) <= built_service.settings.top_k
+
+
+def test_ask_reports_timings(built_service):
+    answer = built_service.ask("Runway Gen-4 video model")
+    timings = answer.timings_ms
+    assert {"retrieve", "answer", "total"} <= set(timings)
+    assert all(value >= 0 for value in timings.values())
+    assert timings["total"] >= timings["retrieve"]
+    assert timings["total"] == pytest.approx(timings["retrieve"] + timings["answer"], abs=0.01)
+
+
+def test_a_split_item_comes_back_whole(built_service):
+    answer = built_service.ask("Runway Gen-4 génération vidéo")
+    runway = next(hit.chunk for hit in answer.sources if hit.chunk.section[-1] == "Runway – Génération vidéo Gen-4")
+    pieces = [chunk for chunk in built_service.stored.chunks if chunk.item_key == runway.item_key]
+    assert len(pieces) > 1
+    assert runway.text == " ".join(piece.text for piece in pieces)
+
+
+def test_french_question_gets_a_french_answer(built_service):
+    answer = built_service.ask("Qu'a annoncé Mistral AI avec le modèle Small 3.1 ?")
+    assert answer.language == "fr"
+    assert answer.text.startswith("Voici ce que disent les digests")
+    assert any(hit.chunk.path.endswith(DIGEST_MARCH) and "Mistral" in hit.chunk.text for hit in answer.sources)
+
+
+def test_english_question_gets_an_english_answer(built_service):
+    answer = built_service.ask("What did Mistral AI release with the Small 3.1 model?")
+    assert answer.language == "en"
+    assert answer.text.startswith("Here is what")
+    assert "Voici" not in answer.text
+
+
+def test_answer_json_shape(built_service):
+    data = built_service.ask("What did Meta announce with LLaMA 4?", k=2).to_json()
+    assert {"question", "answer", "abstained", "sources", "timings_ms"} <= set(data)
+    for n, source in enumerate(data["sources"], start=1):
+        assert source["n"] == n
+        assert re.fullmatch(r"\d{4}-\d{2}", source["date"])
+        assert {"path", "digest", "section", "text", "links", "score"} <= set(source)
+
+
+def test_ask_before_loading_is_an_error(settings_for, tmp_path, embedder):
+    service = NewsService(settings_for(tmp_path / "data"), embedder)
+    assert not service.is_loaded
+    with pytest.raises(IndexMissingError):
+        service.ask("What did Meta release?")
+    with pytest.raises(IndexMissingError, match="newsbot index"):
+        service.load(build_if_missing=False)

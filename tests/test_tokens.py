@@ -1,0 +1,30 @@
+"""Lexical tokens: accents folded, stop words out, model names kept whole however they are typed."""
+
+from __future__ import annotations
+
+from index.lexical import default_expander
+from index.tokens import tokenize
+
+
+def test_model_names_are_kept_whole_in_every_spelling() -> None:
+    assert "gpt4.5" in tokenize("GPT-4.5") and "gpt4.5" in tokenize("gpt 4.5") and "gpt4.5" in tokenize("GPT\u20114.5")
+    assert "o4mini" in tokenize("o4-mini")
+    assert "llama4" in tokenize("LLaMA 4") and "llama4" in tokenize("Llama-4")
+    assert "gen4" in tokenize("Runway Gen-4")
+
+
+def test_accents_and_stop_words() -> None:
+    assert tokenize("Qu'a annoncé Mistral ?") == tokenize("qu a annonce mistral")
+    assert tokenize("What is the") == []
+    assert "video" in tokenize("vidéo")
+
+
+def test_french_and_english_inflections_share_a_stem() -> None:
+    assert set(tokenize("modèles")) == set(tokenize("models"))
+
+
+def test_bilingual_expansion_crosses_languages() -> None:
+    expanded = default_expander().expand(tokenize("Which company bought a startup?"))
+    assert set(tokenize("racheté")) <= set(expanded)
+    expanded_fr = default_expander().expand(tokenize("la régulation"))
+    assert set(tokenize("law")) <= set(expanded_fr)
