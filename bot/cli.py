@@ -139,11 +139,11 @@ def run_ask(args: argparse.Namespace, settings: BotSettings) -> int:
         raise NewsbotError("give a question, or --batch FILE")
     if args.k is not None and not 1 <= args.k <= 50:
         raise NewsbotError("--k must be between 1 and 50")
+    questions = _read_batch(args.batch) if args.batch else [args.question]  # before the slow model load
     service = NewsService(settings)
     built = service.load(build_if_missing=True, show_progress_bar=sys.stderr.isatty())
     if built:
         print(f"(built the index first: {built.digests} digests, {built.chunks} chunks)", file=sys.stderr)
-    questions = _read_batch(args.batch) if args.batch else [args.question]
     status = 0
     for question in questions:
         try:
@@ -163,9 +163,14 @@ def run_ask(args: argparse.Namespace, settings: BotSettings) -> int:
 
 
 def _read_batch(path: Path) -> list[str]:
-    stream: TextIO = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
-    with stream:
-        return [line.strip() for line in stream if line.strip()]
+    try:
+        stream: TextIO = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        with stream:
+            return [line.strip() for line in stream if line.strip()]
+    except OSError as error:
+        raise NewsbotError(f"cannot read the batch file {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise NewsbotError(f"the batch file {path} is not UTF-8 text") from None
 
 
 def _print_json(data: dict) -> None:

@@ -43,8 +43,9 @@ _AFFILIATE_PARAMS = re.compile(
 
 _LINK = r"\[(?P<text>[^\]\n]*)\]\((?P<url>https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*)\)?"
 # "([title](url)) ([title](url))】" clusters, tolerating a truncated last one.
+_ONE_CITATION = r"\(\s*\[[^\]\n]*\]\(https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*\)?\)?"
 _CITATION_CLUSTER = re.compile(
-    r"[ \t]*(?:\(\s*" + _LINK + r"\)?[ \t]*)+(?:L?\d+(?:-L?\d+)?)?】?"
+    r"[ \t]*" + _ONE_CITATION + r"(?:[ \t]*" + _ONE_CITATION + r")*(?:(?:L?\d+(?:-L?\d+)?)?】)?"
 )
 _INLINE_LINK = re.compile(_LINK)
 _BARE_URL = re.compile(r"(?<![(\w])https?://[^\s)>\]]+")
@@ -55,7 +56,8 @@ _WORD = re.compile(r"\w+")
 
 def fix_characters(text: str) -> str:
     """Undo mojibake and replace look-alike spaces and hyphens."""
-    text = ftfy.fix_text(text, uncurl_quotes=False, fix_line_breaks=True)
+    # Look-alike spaces first: ftfy leaves a line's mojibake alone when it also holds a U+00A0.
+    text = ftfy.fix_text(replace_lookalikes(text), uncurl_quotes=False, fix_line_breaks=True)
     return replace_lookalikes(text)
 
 
@@ -135,8 +137,10 @@ def extract_links(text: str) -> tuple[str, list[Link]]:
         return match.group("text") + collect(match)
 
     def bare(match: re.Match[str]) -> str:
-        url = match.group().rstrip(".,;:")
-        links.append(Link(text=url, url=clean_url(url)))
+        url = clean_url(match.group().rstrip(".,;:"))
+        if is_affiliate(url):
+            return match.group()
+        links.append(Link(text=url, url=url))
         return match.group() + chr(_MARK_BASE + len(links) - 1)
 
     text = _CITATION_CLUSTER.sub(drop_cluster, text)
@@ -190,7 +194,7 @@ def _squash(text: str) -> str:
 
 def is_promotional(raw: str) -> bool:
     """A paragraph whose only links are affiliate links is an ad, not news."""
-    urls = [m.group("url") for m in _INLINE_LINK.finditer(raw)]
+    urls = [m.group("url") for m in _INLINE_LINK.finditer(raw)] + _BARE_URL.findall(raw)
     return bool(urls) and all(is_affiliate(url) for url in urls)
 
 

@@ -30,7 +30,8 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*{1,2}\s*(?:[–—:-]\s*)?")
-_METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\s*:", re.IGNORECASE)
+# Trailers that list keywords or bare source labels rather than news.
+_METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
 _SENTENCE_END = ".!?:;,…)]»\""
 
 
@@ -140,6 +141,10 @@ class _BlockParser:
         self.lines: list[str] = []
         self.item_title: str | None = None
         self.title_seen = False
+        # The last block's raw lines and title, to reopen it when a stray blank line split it.
+        self.last_raw: list[str] = []
+        self.last_title: str | None = None
+        self.heading_since_block = False
 
     def feed(self, line: str, before: str, after: str) -> None:
         stripped = line.strip()
@@ -164,18 +169,19 @@ class _BlockParser:
         if not self.lines and _is_plain_heading(stripped, before, after):
             self._push_heading(2 if self.title_seen else 1, stripped)
             return
-        if not self.lines and self.blocks and _continues_previous(stripped):
-            self._append_to_last(stripped)
-            return
+        if not self.lines and self.last_raw and not self.heading_since_block and _continues_previous(stripped):
+            self._reopen_last()
         self.lines.append(stripped)
 
     def flush(self) -> None:
         if not self.lines:
             return
         raw = " ".join(self.lines)
+        self.last_raw, self.last_title = self.lines, self.item_title
         self.lines = []
         title, self.item_title = self.item_title, None
         if clean.is_promotional(raw):
+            self.last_raw = []
             return
         text, anchors = clean.clean_passage(raw)
         if not re.search(r"\w{2,}", text):
@@ -184,6 +190,7 @@ class _BlockParser:
         if title:
             section.append(title)
         self.blocks.append(Block(section=section, text=text, anchors=anchors))
+        self.heading_since_block = False
 
     def title_seen_at(self, level: int) -> bool:
         # The level-1 heading is the digest's title, shown separately from the section.
@@ -195,14 +202,14 @@ class _BlockParser:
             return
         self.all_headings.append(text)
         self.title_seen = True
+        self.heading_since_block = True
         self.stack = [(lvl, h) for lvl, h in self.stack if lvl < level] + [(level, text)]
 
-    def _append_to_last(self, stripped: str) -> None:
-        last = self.blocks[-1]
-        text, anchors = clean.clean_passage(stripped)
-        shift = len(last.text) + 1
-        last.text = f"{last.text} {text}"
-        last.anchors.extend((offset + shift, link) for offset, link in anchors)
+    def _reopen_last(self) -> None:
+        """Take the last block back into the current lines, to be cleaned again whole."""
+        self.blocks.pop()
+        self.lines, self.item_title = list(self.last_raw), self.last_title
+        self.last_raw = []
 
 
 def _is_plain_heading(line: str, before: str, after: str) -> bool:

@@ -212,21 +212,11 @@ def test_bullet_items_carry_their_bold_title_in_the_section():
     assert blocks[0].text == "GPT-5 – OpenAI lance GPT-5."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_BlockParser merges a paragraph starting in lower case into the previous block "
-    "even when a heading separates them, so it lands under the previous section",
-)
 def test_lowercase_paragraph_after_a_heading_stays_in_its_section():
     blocks, _ = parse_blocks("# T\n\n## Modèles\n\nUn paragraphe.\n\n## Outils\n\nvLLM 0.8 ajoute le support.\n")
     assert [block.section for block in blocks] == [["Modèles"], ["Outils"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_BlockParser joins only the first line of a split-off lower-case paragraph to the "
-    "previous block; its next lines become a separate block without the item's title",
-)
 def test_multiline_continuation_paragraph_is_merged_whole():
     blocks, _ = parse_blocks("## S\n\n- **Item** – début du texte\n\nsuite du texte\nEt la fin du paragraphe.\n")
     assert len(blocks) == 1
