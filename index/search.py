@@ -186,12 +186,12 @@ class Searcher:
         )
 
 
-_OVERVIEW = re.compile(r"synth[eè]se|summary|overview|r[ée]sum[ée]|faits marquants|en bref|highlights|conclusion", re.I)
+_OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
 
 
 def _is_overview(chunk: Chunk) -> bool:
     """A digest's summary section (or its opening paragraph, which plays that role)."""
-    return chunk.position == 0 or any(_OVERVIEW.search(heading) for heading in chunk.section)
+    return chunk.position == 0 or bool(chunk.section and _OVERVIEW.match(chunk.section[0]))
 
 
 def _looks_like_name(token: str) -> bool:

@@ -35,7 +35,7 @@ _STOP_WORDS = frozenset(
     each every kind type one two ai ia intelligence artificial artificielle article articles
     english anglais anglaise text texte digest talk talked talking mention mentioned
     chez quoi neuf comme vaut sert parle parlait parler dit disent y a-t-il bientot bientôt
-    ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
+    passe passer passes il ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -66,6 +66,9 @@ def tokenize(text: str) -> list[str]:
     for word in _WORD.findall(folded):
         word = word.strip(".-")
         if not word:
+            continue
+        parts_all = [p for p in re.split(r"[-.]", word) if p]
+        if "-" in word and all(p in _STOP_WORDS for p in parts_all):  # "est-il", "y-a-t-il"
             continue
         if _VERSIONED.search(word) or "-" in word:
             compact = word.replace("-", "")

@@ -71,3 +71,12 @@ def test_every_fusion_mode_returns_ranked_hits(built_service: NewsService, fusio
     hits = searcher.search("Mistral Small 3.1", 5).hits
     assert 1 <= len(hits) <= 5
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_a_question_naming_only_a_period_gets_that_months_overview(built_service: NewsService) -> None:
+    for question in ["what happened last month?", "que s'est-il passé en avril ?"]:
+        result = _top(built_service, question)
+        assert result.question_terms == []
+        top = result.hits[0].chunk
+        assert top.section[0].startswith("Synthèse"), top.section
+        assert top.month == result.period.start
