@@ -55,8 +55,7 @@ def month_label(month: str, language: str) -> str:
 def period_label(period: Period, language: str) -> str:
     if period.start == period.end:
         return month_label(period.start, language)
-    joiner = " – "
-    return month_label(period.start, language) + joiner + month_label(period.end, language)
+    return f"{month_label(period.start, language)} – {month_label(period.end, language)}"
 
 
 def compose_answer(question: str, result: SearchResult, language: str, covered: list[str]) -> Answer:
@@ -104,8 +103,8 @@ def cited_line(hit: Hit, question_tokens: set[str], language: str) -> str:
     title = chunk.section[-1] if chunk.section else chunk.digest_title
     body = strip_title(chunk.text, title)
     excerpt = key_sentences(body, question_tokens)
-    return f"{title} ({month_label(chunk.month, language)}) : {excerpt}" if language == "fr" else \
-        f"{title} ({month_label(chunk.month, language)}): {excerpt}"
+    colon = " :" if language == "fr" else ":"  # French typography puts a space before the colon
+    return f"{title} ({month_label(chunk.month, language)}){colon} {excerpt}"
 
 
 def strip_title(text: str, title: str) -> str:

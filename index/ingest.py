@@ -186,15 +186,12 @@ class _BlockParser:
         text, anchors = clean.clean_passage(raw)
         if not re.search(r"\w{2,}", text):
             return
-        section = [h for level, h in self.stack if level > 1 or not self.title_seen_at(level)]
+        # The level-1 heading is the digest's title, shown apart from the section.
+        section = [heading for level, heading in self.stack if level > 1]
         if title:
             section.append(title)
         self.blocks.append(Block(section=section, text=text, anchors=anchors))
         self.heading_since_block = False
-
-    def title_seen_at(self, level: int) -> bool:
-        # The level-1 heading is the digest's title, shown separately from the section.
-        return level == 1
 
     def _push_heading(self, level: int, raw: str) -> None:
         text = clean.clean_heading(raw)
