@@ -63,8 +63,8 @@ class Expander:
     """Adds the other-language (and synonym) tokens of a question's terms."""
 
     def __init__(self, groups: list[list[str]]) -> None:
-        self.groups = [[tuple(tokenize(term)) for term in group] for group in groups]
-        self.groups = [[entry for entry in group if entry] for group in self.groups]
+        # Terms made only of stop words tokenize to nothing and are left out.
+        self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
 
     def expand(self, tokens: list[str]) -> list[str]:
         present = set(tokens)

@@ -131,7 +131,6 @@ class Answer:
     sources: list[Hit]
     language: str
     period: Period | None = None
-    note: str | None = None  # e.g. why it abstained
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -111,7 +111,6 @@ class Searcher:
         """The k best news items for a question, best first, with the period understood."""
         parsed = parse_period(question, self.newest_month)
         terms = tokenize(parsed.remainder)
-        expansions = self.expander.expand(terms) + self.cognates(terms)
         result = SearchResult(hits=[], period=parsed.period, question_terms=terms)
         if parsed.period and not any(parsed.period.contains(m) for m in self.covered_months):
             result.period_covered = False
@@ -119,12 +118,14 @@ class Searcher:
         if not self.stored.chunks:
             return result
         dense = self.dense_scores(self.embedder.encode_query(question))
+        expansions = self.expander.expand(terms) + self.cognates(terms)
         lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.scores(expansions)
         fused = self.fuse(dense, lexical)
         if not terms:  # "what happened in March?": the digest's own overview answers best
             fused = fused + OVERVIEW_BONUS * self.overview
         if parsed.period:
-            fused = np.where([parsed.period.contains(m) for m in self.months], fused, fused * OUT_OF_PERIOD_FACTOR)
+            in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
+            fused = np.where(in_period, fused, fused * OUT_OF_PERIOD_FACTOR)
         result.hits = self.top_items(fused, k)
         result.signals = self._signals(dense, lexical, fused, terms)
         return result
