@@ -93,7 +93,7 @@ class Searcher:
                 continue
             found.extend(
                 word for word in self.vocabulary_by_prefix.get(term[:5], ())
-                if _common_prefix(term, word) >= min(len(term), len(word)) - 2 and _common_prefix(term, word) >= 5
+                if _common_prefix(term, word) >= min(len(term), len(word)) - 2 and _common_prefix(term, word) >= 6
             )
         return found
 

@@ -15,6 +15,8 @@ from index.service import NewsService
         "what did Nvidia announce in June 2019?",
         "quand sort GPT-7 ?",
         "qu'a fait Meta en décembre 2024 ?",
+        # "optimus" shares only a short prefix with "optimisation": not a cognate
+        "what's the latest on tesla's optimus robot?",
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
