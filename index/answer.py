@@ -68,7 +68,7 @@ def compose_answer(question: str, result: SearchResult, language: str, covered: 
     if not result.period_covered and period:
         text = phrases["no_period"].format(period=period_label(period, language), covered=_covered_label(covered, language))
         return Answer(question, text, abstained=True, sources=[], language=language, period=period)
-    if should_abstain(result):
+    if should_abstain(result, language):
         related = result.hits[:3] if result.hits and is_related(result.signals) else []
         text = phrases["nothing"] + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)

@@ -30,8 +30,9 @@ EXPANSION_WEIGHT = 0.5  # translated/synonym terms count half as much as the que
 RRF_K = 60
 # Passages from outside the period a question names are kept, but far behind.
 OUT_OF_PERIOD_FACTOR = 0.35
-# A question term that no digest contains points away from the digests ("GPT-7", "sourdough").
-UNKNOWN_TERM_WEIGHT = 2.0
+# Unknown question words of at least this length are matched to a corpus word one edit
+# away ("pytroch" ~ "pytorch"); shorter ones are too ambiguous.
+MIN_TYPO_LENGTH = 6
 # Added to overview passages when a question names no topic, only (maybe) a period.
 OVERVIEW_BONUS = 0.3
 # Two passages this similar (token Jaccard) are the same text; keep the better one.
@@ -83,25 +84,44 @@ class Searcher:
         for token in self.document_frequency:
             if token.isalpha() and len(token) >= 5:
                 self.vocabulary_by_prefix[token[:5]].append(token)
+        # Symmetric-delete index for typo matching: two words one edit apart share a deletion.
+        self.words_by_deletion: dict[str, list[str]] = defaultdict(list)
+        for token in self.document_frequency:
+            if len(token) >= MIN_TYPO_LENGTH:
+                for variant in _deletions(token) | {token}:
+                    self.words_by_deletion[variant].append(token)
         self.overview = np.array([_is_overview(chunk) for chunk in stored.chunks], dtype=np.float32)
 
     def cognates(self, terms: list[str]) -> list[str]:
-        """Corpus words sharing a long stem with an unknown question word ("ukrainian" ~ "ukrainien")."""
+        """Corpus words standing for unknown question words: typos one edit away
+        ("pytroch" ~ "pytorch") and words sharing a long stem ("ukrainian" ~ "ukrainien")."""
         found: list[str] = []
         for term in terms:
-            if term in self.document_frequency or len(term) < 6 or not term.isalpha():
+            if term in self.document_frequency:
                 continue
-            found.extend(
-                word for word in self.vocabulary_by_prefix.get(term[:5], ())
-                if _common_prefix(term, word) >= min(len(term), len(word)) - 2 and _common_prefix(term, word) >= 6
-            )
+            found.extend(self._typo_neighbours(term))
+            if len(term) >= 6 and term.isalpha():
+                found.extend(
+                    word for word in self.vocabulary_by_prefix.get(term[:5], ())
+                    if _common_prefix(term, word) >= max(6, min(len(term), len(word)) - 2)
+                )
         return found
+
+    def _typo_neighbours(self, term: str) -> list[str]:
+        """Corpus words one missing, extra or swapped letter away ("pytroch", "antropic").
+
+        Substitutions are left out: between stems they join different words ("optimus" ~
+        "optimis"). Digits must match: "llama5" is not a typo of "llama4".
+        """
+        if len(term) < MIN_TYPO_LENGTH:
+            return []
+        candidates = {word for variant in _deletions(term) | {term} for word in self.words_by_deletion.get(variant, ())}
+        return sorted(word for word in candidates if _one_typo_apart(term, word))
 
     def idf(self, token: str) -> float:
         count = self.document_frequency.get(token, 0)
         total = len(self.chunk_tokens)
-        weight = math.log(1 + (total - count + 0.5) / (count + 0.5))
-        return weight * UNKNOWN_TERM_WEIGHT if count == 0 else weight
+        return math.log(1 + (total - count + 0.5) / (count + 0.5))
 
     @property
     def newest_month(self) -> str | None:
@@ -177,10 +197,13 @@ class Searcher:
             if t in item_tokens or item_tokens.intersection(self.expander.expand([t]) + self.cognates([t]))
         ]
         # Weighted by rarity: matching "GPT-4.5" says more than matching "model"; a term
-        # no digest contains at all ("GPT-7", "sourdough") weighs the most.
+        # no digest contains at all ("sourdough") weighs the most.
         total = sum(self.idf(t) for t in unique_terms)
         coverage = sum(self.idf(t) for t in found) / total if total else 0.0
-        unknown_names = [t for t in unique_terms if t not in self.document_frequency and _looks_like_name(t)]
+        unknown_names = [
+            t for t in unique_terms
+            if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
+        ]
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
             unknown_names=unknown_names,
@@ -198,6 +221,23 @@ def _is_overview(chunk: Chunk) -> bool:
 def _looks_like_name(token: str) -> bool:
     """A product name with a version ("gpt7", "qwen3"), not a year or a plain number."""
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _one_typo_apart(a: str, b: str) -> bool:
+    """One letter missing or extra, or two neighbouring letters swapped; digits unchanged."""
+    if [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
+        return False
+    if abs(len(a) - len(b)) == 1:
+        shorter, longer = sorted((a, b), key=len)
+        return shorter in _deletions(longer)
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -36,6 +36,7 @@ _STOP_WORDS = frozenset(
     english anglais anglaise text texte digest talk talked talking mention mentioned
     chez quoi neuf comme vaut sert parle parlait parler dit disent y a-t-il bientot bientôt
     passe passer passes il ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
+    lol lmao mdr ptdr btw tbh imo idk pls plz thx thanks ty bro mec wesh bonjour salut coucou yo
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

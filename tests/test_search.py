@@ -80,3 +80,11 @@ def test_a_question_naming_only_a_period_gets_that_months_overview(built_service
         top = result.hits[0].chunk
         assert top.section[0].startswith("Synthèse"), top.section
         assert top.month == result.period.start
+
+
+def test_unknown_words_map_to_typos_and_long_stems_only(built_service: NewsService) -> None:
+    searcher = built_service.searcher
+    assert "pytorch" in searcher.cognates(["pytroch"])  # letters swapped
+    assert "llama4" not in searcher.cognates(["llama5"])  # another version is another product
+    assert not [w for w in searcher.cognates(["optimus"]) if w.startswith("optimi")]  # short shared stem
+    assert searcher.cognates(["model"]) == []  # known words are left alone
