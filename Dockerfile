@@ -2,6 +2,7 @@
 #   docker build -t newsbot .
 #   docker build --build-arg EMBEDDING_MODEL=sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 -t newsbot .
 #   docker run -e DISCORD_TOKEN=... -v ./data:/app/data newsbot
+#   docker compose up -d   (compose.yaml: restart policy and healthcheck)
 # The install steps are scripts/install.sh, the same script the README and CI run.
 FROM python:3.11-slim
 
@@ -36,5 +37,7 @@ RUN useradd --create-home --uid 10001 newsbot && chown -R newsbot:newsbot /app/d
 USER newsbot
 VOLUME ["/app/data"]
 
+HEALTHCHECK --interval=60s --timeout=15s --start-period=180s --retries=3 CMD ["newsbot", "health"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["newsbot"]
 CMD ["run"]

@@ -1,4 +1,4 @@
-"""Command line: `newsbot index | ask | run`.
+"""Command line: `newsbot index | ask | eval | run | health | model`.
 
 Output for people by default, JSON lines with --json for scripts and evaluation.
 """
@@ -71,10 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     evaluate.set_defaults(handler=run_eval)
 
+    run = commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(handler=run_discord)
+    health = commands.add_parser("health", help="exit 0 if the running bot is connected (container healthcheck)")
+    health.set_defaults(handler=run_health)
+
     model = commands.add_parser("model", help="load the configured embedding model and print its dimension")
     model.set_defaults(handler=run_model)
 
-    for sub in (index, ask, evaluate):  # `newsbot ask --data DIR` reads as naturally as `newsbot --data DIR ask`
+    for sub in (index, ask, evaluate, run):  # `newsbot ask --data DIR` reads as naturally as `newsbot --data DIR ask`
         sub.add_argument("--data", type=Path, default=argparse.SUPPRESS, help="data directory")
     return parser
 
@@ -125,6 +130,20 @@ def format_eval(summary: dict[str, float]) -> str:
         f"period understood    {summary['period_accuracy']:.3f}",
         f"retrieval p50 / p95  {summary['p50_ms']:.1f} ms / {summary['p95_ms']:.1f} ms",
     ])
+
+
+def run_discord(args: argparse.Namespace, settings: BotSettings) -> int:
+    from .runner import run_bot  # imports discord.py only for this command
+
+    return run_bot(settings)
+
+
+def run_health(args: argparse.Namespace, settings: BotSettings) -> int:
+    from .runner import is_healthy
+
+    healthy = is_healthy(settings.health_file)
+    print("healthy" if healthy else f"unhealthy: {settings.health_file} is missing or stale")
+    return 0 if healthy else 1
 
 
 def run_model(args: argparse.Namespace, settings: BotSettings) -> int:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, SecretStr
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from index.settings import IndexSettings
+
+IdList = Annotated[list[int], NoDecode]
 
 
 class BotSettings(IndexSettings):
@@ -15,3 +21,33 @@ class BotSettings(IndexSettings):
         validation_alias=AliasChoices("DISCORD_TOKEN", "NEWSBOT_DISCORD_TOKEN"),
         description="Bot token; never printed or logged.",
     )
+    discord_api_base_url: str | None = Field(
+        None,
+        description="REST base such as http://127.0.0.1:8080/api/v10, for a Discord-compatible API "
+        "(tests use an emulator); the gateway address is then asked from it. Default: discord.com.",
+    )
+    discord_guild_id: int | None = Field(
+        None, description="Sync slash commands to this server only (instant, for development); default: global."
+    )
+    allow_dms: bool = Field(True, description="Answer questions sent in direct messages.")
+    admin_role_ids: IdList = Field(default_factory=list, description="Roles that may reindex and manage digests.")
+    admin_user_ids: IdList = Field(default_factory=list, description="Users that may reindex and manage digests.")
+    question_rate: int = Field(3, ge=1, le=100, description="Questions a member may ask per cooldown window.")
+    question_per_seconds: float = Field(30.0, gt=0, le=3600, description="Length of the cooldown window.")
+    max_upload_bytes: int = Field(2_000_000, ge=1_000, le=25_000_000, description="Largest digest /digest add accepts.")
+    feedback_file: Path | None = Field(None, description="Where 👍/👎 go (JSONL). Default: <data_dir>/feedback.jsonl.")
+    health_file: Path = Field(Path("/tmp/newsbot.health"), description="Touched while connected; see `newsbot health`.")
+    log_format: Literal["json", "text"] = Field("json", description="`newsbot run` log lines: JSON or plain text.")
+
+    @field_validator("admin_role_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept "123,456" as well as a JSON list, as people write ids in .env files."""
+        if isinstance(value, str):
+            cleaned = value.strip().strip("[]")
+            return [part for part in cleaned.replace(";", ",").replace(" ", ",").split(",") if part]
+        return value
+
+    @property
+    def resolved_feedback_file(self) -> Path:
+        return self.feedback_file or self.data_dir / "feedback.jsonl"

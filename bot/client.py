@@ -1,0 +1,146 @@
+"""The Discord client: bot-wide policy (intents, allowed mentions, errors) and shared state.
+
+Features live in cogs; this class holds what they share: the settings, the `NewsService`
+(all blocking work goes through `asyncio.to_thread`), recent answers for the buttons,
+answer latencies for /status and the feedback log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import statistics
+import time
+from collections import OrderedDict, deque
+from datetime import datetime, timezone
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from index.models import Answer
+from index.service import NewsService
+
+from .checks import NotAdmin
+from .cooldown import QuestionCooldown
+from .feedback import FeedbackLog
+from .settings import BotSettings
+
+log = logging.getLogger("newsbot.bot")
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.admin", "bot.cogs.info")
+REMEMBERED_ANSWERS = 2000
+
+
+def point_at_api(base_url: str) -> None:
+    """Send REST calls (interaction callbacks and webhooks included) to another Discord API."""
+    discord.http.Route.BASE = base_url.rstrip("/")
+
+
+class NewsBot(commands.Bot):
+    """Answers questions about the digests; slash commands only, no prefix commands."""
+
+    def __init__(self, settings: BotSettings, service: NewsService) -> None:
+        # A text-only bot: no voice libraries, and no start-up warning about their absence.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True  # mentions; Discord sends their content without the privileged intent
+        intents.dm_messages = settings.allow_dms
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),  # quoted digests may contain @everyone
+            help_command=None,
+        )
+        self.settings = settings
+        self.service = service
+        self.started_at = datetime.now(timezone.utc)
+        self.cooldown = QuestionCooldown(settings.question_rate, settings.question_per_seconds)
+        self.feedback = FeedbackLog(settings.resolved_feedback_file)
+        self.latencies_ms: deque[float] = deque(maxlen=1000)
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self.voters: dict[str, set[int]] = {}  # answer id -> who rated it (one vote each)
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        if self.settings.discord_api_base_url:  # discord.py would otherwise dial gateway.discord.gg
+            _, url, _ = await self.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        guild_id = self.settings.discord_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        log.info("slash commands synced", extra={"commands": [c.name for c in synced], "guild_id": guild_id})
+
+    async def on_ready(self) -> None:
+        log.info("ready", extra={"user": str(self.user), "guilds": len(self.guilds)})
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Prefix commands are off: mentions and DMs are questions (see cogs/ask.py)."""
+
+    async def ask(self, question: str) -> Answer:
+        """Answer in a worker thread (embedding and search block) and record the latency."""
+        started = time.perf_counter()
+        answer = await asyncio.to_thread(self.service.ask, question)
+        self.latencies_ms.append((time.perf_counter() - started) * 1000)
+        return answer
+
+    def remember(self, answer: Answer) -> str:
+        """Keep an answer for its buttons; returns the id the buttons carry."""
+        answer_id = secrets.token_hex(6)
+        self._answers[answer_id] = answer
+        while len(self._answers) > REMEMBERED_ANSWERS:
+            forgotten, _ = self._answers.popitem(last=False)
+            self.voters.pop(forgotten, None)
+        return answer_id
+
+    def recall(self, answer_id: str) -> Answer | None:
+        return self._answers.get(answer_id)
+
+    def latency_p50_ms(self) -> float | None:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else None
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        """Users get a short, friendly reply; unexpected errors are logged with a reference id."""
+        if isinstance(error, NotAdmin):
+            await reply_privately(interaction, str(error))
+        elif isinstance(error, app_commands.NoPrivateMessage):
+            await reply_privately(interaction, "This command only works in a server.")
+        elif isinstance(error, app_commands.CheckFailure):
+            await reply_privately(interaction, "You can't use this command here.")
+        else:
+            reference = new_reference()
+            original = getattr(error, "original", error)
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command failed", exc_info=original, extra={"reference": reference, "command": command})
+            await reply_privately(interaction, apology(reference))
+
+
+def new_reference() -> str:
+    return secrets.token_hex(4)
+
+
+def apology(reference: str) -> str:
+    return f"Sorry, something went wrong on our side. If it keeps happening, tell the maintainers: reference `{reference}`."
+
+
+async def reply_privately(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral reply, whether or not the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException:
+        log.warning("could not send a reply to interaction %s", interaction.id, exc_info=True)

@@ -1,0 +1,73 @@
+"""/status for maintainers and curious members, /latest for members who want the news."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index.answer import month_label
+from index.catalog import headlines, newest_digests
+
+from ..client import NewsBot
+from ..embeds import ANSWER_COLOUR, group_for_messages, headlines_embed
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class Info(commands.Cog):
+    def __init__(self, bot: NewsBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="status", description="Index size, model, digests covered, uptime and answer speed.")
+    async def status(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(embed=self.status_embed(), ephemeral=True)
+
+    def status_embed(self) -> discord.Embed:
+        service = self.bot.service
+        stored = service.stored
+        manifest = stored.manifest
+        months = sorted({d.month for d in manifest.digests})
+        embed = discord.Embed(title="News bot status", colour=ANSWER_COLOUR)
+        embed.add_field(name="Index", value=f"{manifest.chunk_count} passages from {len(manifest.digests)} digests")
+        embed.add_field(name="Months covered", value=", ".join(month_label(m, "en") for m in months) or "none")
+        embed.add_field(name="Model", value=f"`{manifest.model}` ({manifest.dimension} dimensions)", inline=False)
+        last = service.last_build
+        built = f"{manifest.built_at} UTC" + (f" ({last.seconds:.1f} s)" if last else "")
+        embed.add_field(name="Last reindex", value=built + (" · a reindex is running now" if service.reindexing else ""))
+        embed.add_field(name="Uptime", value=_duration(datetime.now(timezone.utc) - self.bot.started_at))
+        p50 = self.bot.latency_p50_ms()
+        answered = len(self.bot.latencies_ms)
+        embed.add_field(
+            name="Answer latency (p50)",
+            value=f"{p50:.0f} ms over the last {answered} answers" if p50 is not None else "no question yet",
+        )
+        return embed
+
+    @app_commands.command(name="latest", description="Headlines of the newest digest.")
+    async def latest(self, interaction: discord.Interaction) -> None:
+        stored = self.bot.service.stored
+        digests = newest_digests(stored)
+        if not digests:
+            await interaction.response.send_message("No digest is indexed yet.", ephemeral=True)
+            return
+        language = "fr" if str(interaction.locale).startswith("fr") else "en"
+        embeds = [headlines_embed(d, headlines(stored, d.path), language) for d in digests]
+        messages = group_for_messages(embeds)
+        await interaction.response.send_message(embeds=messages[0], allowed_mentions=NO_MENTIONS)
+        for more in messages[1:]:
+            await interaction.followup.send(embeds=more, allowed_mentions=NO_MENTIONS)
+
+
+def _duration(delta) -> str:
+    seconds = int(delta.total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes = seconds // 60
+    return f"{days} d {hours} h {minutes} min" if days else f"{hours} h {minutes} min"
+
+
+async def setup(bot: NewsBot) -> None:
+    await bot.add_cog(Info(bot))

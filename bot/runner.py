@@ -1,0 +1,88 @@
+"""`newsbot run`: settings → logging → index loaded → Discord client started.
+
+The index is loaded (or built) before connecting, so the bot never reports ready
+without being able to answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from pathlib import Path
+
+import aiohttp
+import discord
+
+from index.errors import NewsbotError
+from index.service import NewsService
+
+from .client import NewsBot, point_at_api
+from .logs import configure_logging
+from .settings import BotSettings
+
+log = logging.getLogger("newsbot.run")
+
+HEALTH_EVERY_SECONDS = 30
+
+
+def run_bot(settings: BotSettings) -> int:
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise NewsbotError("no Discord token: set DISCORD_TOKEN (environment or .env) to the bot's token")
+    configure_logging(settings.log_format, secrets=[token])
+    asyncio.run(serve(settings, token))
+    return 0
+
+
+async def serve(settings: BotSettings, token: str, service: NewsService | None = None) -> None:
+    """Load the index, then run the bot until it is closed (SIGTERM/SIGINT close it cleanly)."""
+    if settings.discord_api_base_url:
+        point_at_api(settings.discord_api_base_url)
+    service = service or NewsService(settings)
+    if not service.is_loaded:
+        started = time.perf_counter()
+        built = await asyncio.to_thread(service.load, True)
+        log.info("index loaded", extra={
+            "chunks": len(service.stored.chunks), "built": built is not None,
+            "seconds": round(time.perf_counter() - started, 2), "model": service.embedder.name,
+        })
+    bot = NewsBot(settings, service)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not the main thread (tests), or not POSIX
+            pass
+    async with bot:
+        heartbeat = asyncio.create_task(write_health(bot, settings.health_file))
+        try:
+            await bot.start(token)
+        except discord.LoginFailure:
+            raise NewsbotError("Discord refused the token: check DISCORD_TOKEN (it may have been reset)") from None
+        except (aiohttp.ClientError, OSError) as error:
+            where = settings.discord_api_base_url or "discord.com"
+            raise NewsbotError(f"cannot reach Discord at {where}: {error}") from None
+        except discord.PrivilegedIntentsRequired:
+            raise NewsbotError("Discord refused the intents this bot asks for; enable them in the developer portal") from None
+        finally:
+            heartbeat.cancel()
+
+
+async def write_health(bot: NewsBot, path: Path) -> None:
+    """Touch a file while connected; `newsbot health` (the container healthcheck) reads it."""
+    while True:
+        if bot.is_ready() and not bot.is_closed():
+            try:
+                path.write_text(str(time.time()))
+            except OSError:
+                log.warning("cannot write the health file %s", path)
+        await asyncio.sleep(HEALTH_EVERY_SECONDS)
+
+
+def is_healthy(path: Path, max_age: float = 3 * HEALTH_EVERY_SECONDS) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime < max_age
+    except OSError:
+        return False
