@@ -36,8 +36,20 @@ def run_bot(settings: BotSettings) -> int:
     return 0
 
 
-async def serve(settings: BotSettings, token: str, service: NewsService | None = None) -> None:
+async def serve(settings: BotSettings, token: str) -> None:
     """Load the index, then run the bot until it is closed (SIGTERM/SIGINT close it cleanly)."""
+    bot = await create_bot(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not POSIX
+            pass
+    await run_until_closed(bot, token)
+
+
+async def create_bot(settings: BotSettings, service: NewsService | None = None) -> NewsBot:
+    """The bot, with its index loaded (or built) in a worker thread first."""
     if settings.discord_api_base_url:
         point_at_api(settings.discord_api_base_url)
     service = service or NewsService(settings)
@@ -48,13 +60,12 @@ async def serve(settings: BotSettings, token: str, service: NewsService | None =
             "chunks": len(service.stored.chunks), "built": built is not None,
             "seconds": round(time.perf_counter() - started, 2), "model": service.embedder.name,
         })
-    bot = NewsBot(settings, service)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        except (NotImplementedError, RuntimeError):  # not the main thread (tests), or not POSIX
-            pass
+    return NewsBot(settings, service)
+
+
+async def run_until_closed(bot: NewsBot, token: str) -> None:
+    """Log in, connect and serve until `bot.close()`; Discord's refusals become plain errors."""
+    settings = bot.settings
     async with bot:
         heartbeat = asyncio.create_task(write_health(bot, settings.health_file))
         try:

@@ -3,16 +3,25 @@ built index per session (loading the model and embedding the digests take second
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
+import pytest_asyncio
 
 from index.embedding import Embedder
 from index.service import NewsService
 from index.settings import BUNDLED_MODEL, IndexSettings
+
+if TYPE_CHECKING:
+    from discord_emulator import DiscordEmulator
+
+    from bot.client import NewsBot
+    from bot.settings import BotSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_DIGESTS = REPO_ROOT / "data" / "digests"
@@ -134,3 +143,69 @@ def copy_built_data(tmp_path: Path, built_service: NewsService) -> Callable[[], 
         return target
 
     return factory
+
+
+# --- The real bot against the Discord API emulator (tests marked e2e) -----------------------
+
+MANAGE_GUILD = 1 << 5
+
+
+@dataclass
+class LiveBot:
+    """The bot running in-process with the same start-up code as `newsbot run`, and its world."""
+
+    emulator: "DiscordEmulator"
+    bot: "NewsBot"
+    task: asyncio.Task
+    settings: "BotSettings"
+    admin: dict
+    member: dict
+
+    async def ask(self, question: str, user: dict | None = None, **options) -> dict:
+        """Run /ask and wait for its follow-up; returns the interaction payload."""
+        interaction = await self.emulator.send_slash_command("ask", {"question": question}, user=user or self.member, **options)
+        await self.emulator.wait_for_interaction_reply(interaction, timeout=30)
+        return interaction
+
+
+def bot_settings(data_dir: Path, emulator: "DiscordEmulator", **overrides) -> "BotSettings":
+    from bot.settings import BotSettings
+
+    values = dict(
+        make_settings(data_dir).model_dump(),
+        discord_token=emulator.token,
+        discord_api_base_url=emulator.api_base_url,
+        question_rate=100,
+        question_per_seconds=1,
+        health_file=data_dir / "health",
+        log_format="text",
+    )
+    values.update(overrides)
+    return BotSettings(_env_file=None, **values)
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def live_bot(tmp_path_factory: pytest.TempPathFactory, built_service: NewsService, embedder: Embedder):
+    """One bot for the e2e session: connected, commands synced, ready (torn down at the end)."""
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
+    from discord_emulator import DiscordEmulator
+
+    from bot.runner import create_bot, run_until_closed
+
+    old_base, old_gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    data = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(built_service.settings.data_dir, data, symlinks=True)
+    async with DiscordEmulator() as emulator:
+        admin = emulator.add_member(name="admin", permissions=MANAGE_GUILD)
+        member = emulator.add_member(name="member")
+        settings = bot_settings(data, emulator)
+        bot = await create_bot(settings, NewsService(settings, embedder))
+        task = asyncio.create_task(run_until_closed(bot, emulator.token))
+        try:
+            await asyncio.wait_for(bot.wait_until_ready(), timeout=30)
+            yield LiveBot(emulator, bot, task, settings, admin, member)
+        finally:
+            await bot.close()
+            await asyncio.wait_for(task, timeout=10)
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = old_base, old_gateway
