@@ -1,8 +1,4 @@
-"""`newsbot run`: settings → logging → index loaded → Discord client started.
-
-The index is loaded (or built) before connecting, so the bot never reports ready
-without being able to answer.
-"""
+"""`newsbot run`: settings → logging → log in → index loaded → gateway connected."""
 
 from __future__ import annotations
 
@@ -37,8 +33,8 @@ def run_bot(settings: BotSettings) -> int:
 
 
 async def serve(settings: BotSettings, token: str) -> None:
-    """Load the index, then run the bot until it is closed (SIGTERM/SIGINT close it cleanly)."""
-    bot = await create_bot(settings)
+    """Run the bot until it is closed (SIGTERM/SIGINT close it cleanly)."""
+    bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         try:
@@ -48,28 +44,25 @@ async def serve(settings: BotSettings, token: str) -> None:
     await run_until_closed(bot, token)
 
 
-async def create_bot(settings: BotSettings, service: NewsService | None = None) -> NewsBot:
-    """The bot, with its index loaded (or built) in a worker thread first."""
+def create_bot(settings: BotSettings, service: NewsService | None = None) -> NewsBot:
     if settings.discord_api_base_url:
         point_at_api(settings.discord_api_base_url)
-    service = service or NewsService(settings)
-    if not service.is_loaded:
-        started = time.perf_counter()
-        built = await asyncio.to_thread(service.load, True)
-        log.info("index loaded", extra={
-            "chunks": len(service.stored.chunks), "built": built is not None,
-            "seconds": round(time.perf_counter() - started, 2), "model": service.embedder.name,
-        })
-    return NewsBot(settings, service)
+    return NewsBot(settings, service or NewsService(settings))
 
 
 async def run_until_closed(bot: NewsBot, token: str) -> None:
-    """Log in, connect and serve until `bot.close()`; Discord's refusals become plain errors."""
+    """Log in (a bad token fails fast), load or build the index, then connect and serve.
+
+    The gateway connection comes last, so the bot never reports ready before it can answer.
+    Discord's refusals become plain errors.
+    """
     settings = bot.settings
     async with bot:
         heartbeat = asyncio.create_task(write_health(bot, settings.health_file))
         try:
-            await bot.start(token)
+            await bot.login(token)
+            await load_index(bot.service)
+            await bot.connect()
         except discord.LoginFailure:
             raise NewsbotError("Discord refused the token: check DISCORD_TOKEN (it may have been reset)") from None
         except (aiohttp.ClientError, OSError) as error:
@@ -81,14 +74,28 @@ async def run_until_closed(bot: NewsBot, token: str) -> None:
             heartbeat.cancel()
 
 
+async def load_index(service: NewsService) -> None:
+    """Load (or first build) the index in a worker thread."""
+    if service.is_loaded:
+        return
+    started = time.perf_counter()
+    built = await asyncio.to_thread(service.load, True)
+    log.info("index loaded", extra={
+        "chunks": len(service.stored.chunks), "built": built is not None,
+        "seconds": round(time.perf_counter() - started, 2), "model": service.embedder.name,
+    })
+
+
 async def write_health(bot: NewsBot, path: Path) -> None:
     """Touch a file while connected; `newsbot health` (the container healthcheck) reads it."""
     while True:
-        if bot.is_ready() and not bot.is_closed():
-            try:
-                path.write_text(str(time.time()))
-            except OSError:
-                log.warning("cannot write the health file %s", path)
+        if not bot.is_ready() or bot.is_closed():
+            await asyncio.sleep(1)
+            continue
+        try:
+            path.write_text(str(time.time()))
+        except OSError:
+            log.warning("cannot write the health file %s", path)
         await asyncio.sleep(HEALTH_EVERY_SECONDS)
 
 

@@ -200,7 +200,7 @@ async def live_bot(tmp_path_factory: pytest.TempPathFactory, built_service: News
         admin = emulator.add_member(name="admin", permissions=MANAGE_GUILD)
         member = emulator.add_member(name="member")
         settings = bot_settings(data, emulator)
-        bot = await create_bot(settings, NewsService(settings, embedder))
+        bot = create_bot(settings, NewsService(settings, embedder))
         task = asyncio.create_task(run_until_closed(bot, emulator.token))
         try:
             await asyncio.wait_for(bot.wait_until_ready(), timeout=30)
