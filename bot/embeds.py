@@ -79,16 +79,21 @@ def _sentences(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def _leading_lines(text: str, limit: int) -> list[str]:
+    """The first lines of a text that fit in `limit` characters with a final "\n…"."""
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if len("\n".join([*kept, line])) > limit - 2:
+            break
+        kept.append(line)
+    return kept
+
+
 def shorten_markdown(text: str, limit: int) -> str:
     """Like `shorten`, for text holding masked links: whole lines are dropped, links stay whole."""
     if len(text) <= limit:
         return text
-    lines = text.split("\n")
-    kept: list[str] = []
-    for line in lines:
-        if len("\n".join([*kept, line])) > limit - 2:
-            break
-        kept.append(line)
+    kept = _leading_lines(text, limit)
     if not kept:  # one long line: cut it outside any link
         return shorten(_LINK.sub(r"\1", text), limit)
     return "\n".join(kept) + "\n…"
@@ -163,12 +168,7 @@ def shorten_answer(text: str, limit: int) -> str:
     """The answer cut between its bullet lines (each ends with its [n] marker), else by sentence."""
     if len(text) <= limit:
         return text
-    lines = text.split("\n")
-    kept: list[str] = []
-    for line in lines:
-        if len("\n".join([*kept, line])) > limit - 2:
-            break
-        kept.append(line)
+    kept = _leading_lines(text, limit)
     if len(kept) > 1:
         return "\n".join(kept) + "\n…"
     return shorten(text, limit)

@@ -8,12 +8,15 @@ follow the question's language; quoted digest text stays in its own.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .chunking import split_sentences
 from .abstention import is_related, should_abstain
 from .models import Answer, Hit, Period
 from .search import SearchResult
 from .tokens import tokenize
+
+Tokenizer = Callable[[str], list[str]]
 
 MAX_CITED = 3
 SENTENCES_PER_SOURCE = 2
@@ -58,10 +61,13 @@ def period_label(period: Period, language: str) -> str:
     return f"{month_label(period.start, language)} – {month_label(period.end, language)}"
 
 
-def compose_answer(question: str, result: SearchResult, language: str, covered: list[str]) -> Answer:
+def compose_answer(
+    question: str, result: SearchResult, language: str, covered: list[str], tokenizer: Tokenizer = tokenize
+) -> Answer:
     """The answer to a question from a search result, or an honest abstention.
 
-    `covered` lists the months the digests cover, to tell the user when a period is missing.
+    `covered` lists the months the digests cover, to tell the user when a period is missing;
+    `tokenizer` is the search index's, so sentences match the question as passages did.
     """
     phrases = PHRASES.get(language, PHRASES["en"])
     period = result.period
@@ -72,7 +78,7 @@ def compose_answer(question: str, result: SearchResult, language: str, covered: 
         related = result.hits[:3] if result.hits and is_related(result.signals) else []
         text = phrases["nothing"] + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
-    return cite(question, result.hits, language, period)
+    return cite(question, result.hits, language, period, tokenizer)
 
 
 def _covered_label(months: list[str], language: str) -> str:
@@ -83,26 +89,28 @@ def _covered_label(months: list[str], language: str) -> str:
     return period_label(Period(months[0], months[-1]), language)
 
 
-def cite(question: str, hits: list[Hit], language: str, period: Period | None = None) -> Answer:
+def cite(
+    question: str, hits: list[Hit], language: str, period: Period | None = None, tokenizer: Tokenizer = tokenize
+) -> Answer:
     """An answer citing the best passages; `hits` are the ranked sources, best first."""
     phrases = PHRASES.get(language, PHRASES["en"])
-    question_tokens = set(tokenize(question))
+    question_tokens = set(tokenizer(question))
     best = hits[0].score
     lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]
     for n, hit in enumerate(hits[:MAX_CITED], start=1):
         if n > 1 and hit.score < best * RELATIVE_SCORE_FLOOR:
             break
-        lines.append(f"• {cited_line(hit, question_tokens, language)} [{n}]")
+        lines.append(f"• {cited_line(hit, question_tokens, language, tokenizer)} [{n}]")
     return Answer(question=question, text="\n".join(lines), abstained=False, sources=hits, language=language,
                   period=period)
 
 
-def cited_line(hit: Hit, question_tokens: set[str], language: str) -> str:
+def cited_line(hit: Hit, question_tokens: set[str], language: str, tokenizer: Tokenizer = tokenize) -> str:
     """"Title (April 2025): the most relevant sentences"."""
     chunk = hit.chunk
     title = chunk.section[-1] if chunk.section else chunk.digest_title
     body = strip_title(chunk.text, title)
-    excerpt = key_sentences(body, question_tokens)
+    excerpt = key_sentences(body, question_tokens, tokenizer)
     colon = " :" if language == "fr" else ":"  # French typography puts a space before the colon
     return f"{title} ({month_label(chunk.month, language)}){colon} {excerpt}"
 
@@ -114,14 +122,14 @@ def strip_title(text: str, title: str) -> str:
     return text
 
 
-def key_sentences(text: str, question_tokens: set[str]) -> str:
+def key_sentences(text: str, question_tokens: set[str], tokenizer: Tokenizer = tokenize) -> str:
     """The sentences sharing the most with the question, in reading order, within a size bound."""
     sentences = split_sentences(text)
     if not sentences:
         return text[:MAX_EXCERPT_CHARS]
 
     def score(index: int) -> float:
-        overlap = len(question_tokens & set(tokenize(sentences[index])))
+        overlap = len(question_tokens & set(tokenizer(sentences[index])))
         lead_bonus = 0.5 if index == 0 else 0.0  # news items state the fact first
         analysis_penalty = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
         return overlap + lead_bonus - analysis_penalty

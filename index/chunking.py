@@ -55,9 +55,25 @@ def split_text(text: str, max_chars: int) -> list[str]:
     return pieces
 
 
+# A full stop after these ends an abbreviation, not a sentence ("depuis nov. 2024", "J. Smith").
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:janv|f[ée]vr?|avr|juil|sept?|oct|nov|d[ée]c|jan|feb|mar|apr|jun|jul|aug|dec"
+    r"|env|cf|vs|ex|approx|resp|fig|vol|no|n°|Dr|Mr|Mrs|Ms|St|Jr|Mme|Mlle)|\b[A-Z])\.$",
+    re.IGNORECASE,
+)
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage (a light rule: end punctuation, then a capital or a digit)."""
-    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    sentences: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE_BREAK.split(text)):
+        if not piece:
+            continue
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences
 
 
 def _sentences(text: str, max_chars: int) -> list[str]:

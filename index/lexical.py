@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 
 from .models import Chunk
-from .tokens import tokenize
+from .tokens import find_names, tokenize
 
 LEXICAL_DIR = "lexical"
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -24,33 +24,49 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index buil
 TITLE_WEIGHT = 2
 
 
-def passage_tokens(chunk: Chunk) -> list[str]:
+NAMES_FILE = "names.json"
+
+
+def passage_tokens(chunk: Chunk, names: frozenset[str] = frozenset()) -> list[str]:
     """Tokens a chunk is indexed under: its section titles (weighted) and its text."""
-    return tokenize(" ".join(chunk.section)) * TITLE_WEIGHT + tokenize(chunk.text)
+    return tokenize(" ".join(chunk.section), names) * TITLE_WEIGHT + tokenize(chunk.text, names)
+
+
+def corpus_names(chunks: list[Chunk]) -> frozenset[str]:
+    return find_names(chunk.text for chunk in chunks)
 
 
 class LexicalIndex:
-    """BM25 scores of a question against every chunk, in store order."""
+    """BM25 scores of a question against every chunk, in store order.
 
-    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
+    `names` are the words kept unstemmed when indexing, so questions must be tokenized
+    with them too (`tokenize(question, index.names)`).
+    """
+
+    def __init__(self, retriever: bm25s.BM25, size: int, names: frozenset[str]) -> None:
         self.retriever = retriever
         self.size = size
+        self.names = names
         self.vocabulary = set(retriever.vocab_dict)
 
     @classmethod
     def build(cls, chunks: list[Chunk]) -> LexicalIndex:
+        names = corpus_names(chunks)
         retriever = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [passage_tokens(chunk) or ["∅"] for chunk in chunks]
+        corpus = [passage_tokens(chunk, names) or ["∅"] for chunk in chunks]
         retriever.index(corpus, show_progress=False)
-        return cls(retriever, len(chunks))
+        return cls(retriever, len(chunks), names)
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory / LEXICAL_DIR), show_progress=False)
+        (directory / LEXICAL_DIR / NAMES_FILE).write_text(json.dumps(sorted(self.names)), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, size: int) -> LexicalIndex:
+        """Raises OSError or ValueError for a missing or older lexical index (rebuild it then)."""
+        names = frozenset(json.loads((directory / LEXICAL_DIR / NAMES_FILE).read_text(encoding="utf-8")))
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
-        return cls(retriever, size)
+        return cls(retriever, size, names)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         known = [token for token in dict.fromkeys(tokens) if token in self.vocabulary]

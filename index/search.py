@@ -78,7 +78,8 @@ class Searcher:
         self.months = np.array([chunk.month for chunk in stored.chunks])
         self.covered_months = sorted({entry.month for entry in stored.manifest.digests})
         self.index_of = {chunk.id: i for i, chunk in enumerate(stored.chunks)}
-        self.chunk_tokens = [set(tokenize(chunk.text)) | set(tokenize(" ".join(chunk.section))) for chunk in stored.chunks]
+        self.names = self.lexical.names
+        self.chunk_tokens = [set(self.tokenize(chunk.text)) | set(self.tokenize(" ".join(chunk.section))) for chunk in stored.chunks]
         self.document_frequency = Counter(token for tokens in self.chunk_tokens for token in tokens)
         self.vocabulary_by_prefix: dict[str, list[str]] = defaultdict(list)
         for token in self.document_frequency:
@@ -118,6 +119,10 @@ class Searcher:
         candidates = {word for variant in _deletions(term) | {term} for word in self.words_by_deletion.get(variant, ())}
         return sorted(word for word in candidates if _one_typo_apart(term, word))
 
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens as the lexical index has them (names kept whole)."""
+        return tokenize(text, self.names)
+
     def idf(self, token: str) -> float:
         count = self.document_frequency.get(token, 0)
         total = len(self.chunk_tokens)
@@ -130,7 +135,7 @@ class Searcher:
     def search(self, question: str, k: int) -> SearchResult:
         """The k best news items for a question, best first, with the period understood."""
         parsed = parse_period(question, self.newest_month)
-        terms = tokenize(parsed.remainder)
+        terms = self.tokenize(parsed.remainder)
         result = SearchResult(hits=[], period=parsed.period, question_terms=terms)
         if parsed.period and not any(parsed.period.contains(m) for m in self.covered_months):
             result.period_covered = False

@@ -101,7 +101,7 @@ class NewsService:
         searcher = self.searcher  # keep one index for the whole question, even if a reindex swaps
         result = searcher.search(question, k)
         retrieved = time.perf_counter()
-        answer = compose_answer(question, result, language, searcher.covered_months)
+        answer = compose_answer(question, result, language, searcher.covered_months, searcher.tokenize)
         done = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved - started) * 1000,

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
+from typing import Iterable
 
 import Stemmer
 
@@ -56,8 +58,11 @@ def stem(word: str) -> str:
     return _ENGLISH.stemWord(_FRENCH.stemWord(word))
 
 
-def tokenize(text: str) -> list[str]:
-    """Lexical tokens of a text (folded, stemmed, without stop words)."""
+def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """Lexical tokens of a text (folded, stemmed, without stop words).
+
+    Words in `names` are kept whole: stemming "OpenAI" gives "open" and "Meta" gives "met",
+    which would match "open source" and "il met"."""
     folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
     tokens: list[str] = []
     # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.
@@ -75,10 +80,38 @@ def tokenize(text: str) -> list[str]:
             compact = word.replace("-", "")
             tokens.append(compact)
             parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
-            tokens.extend(stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
+            tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
         elif word not in _STOP_WORDS and (len(word) > 1 or word.isdigit()):
-            tokens.append(word if word.isdigit() else stem(word))
+            tokens.append(word if word.isdigit() or word in names else stem(word))
     return tokens
+
+
+_PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")
+_SENTENCE_START = re.compile(r"(^|[.!?:;•–—(«\"\n]\s*)$")
+# A word written with a capital this often inside sentences is a name.
+NAME_CAPITAL_SHARE = 0.8
+
+
+def find_names(texts: Iterable[str]) -> frozenset[str]:
+    """Words the texts write as proper nouns ("OpenAI", "Meta") whose stem would change them.
+
+    Derived from the digests themselves, so new companies and products are protected
+    without a list to maintain.
+    """
+    capitalised: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for text in texts:
+        text = text.replace("’", " ").replace("'", " ")
+        for match in _PLAIN_WORD.finditer(text):
+            if _SENTENCE_START.search(text[max(0, match.start() - 3): match.start()]):
+                continue  # a capital after a full stop says nothing
+            word = fold(match.group())
+            seen[word] += 1
+            capitalised[word] += match.group()[0].isupper()
+    return frozenset(
+        word for word, count in seen.items()
+        if capitalised[word] >= NAME_CAPITAL_SHARE * count and word not in _STOP_WORDS and stem(word) != word
+    )
 
 
 def is_stop_word(word: str) -> bool:

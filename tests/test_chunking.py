@@ -178,3 +178,8 @@ def test_split_sentences():
         "« Bien » dit-il !",
         "2025 sera riche.",
     ]
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = "NVIDIA collabore avec HF (depuis nov. 2024). Selon A. Turing, oui. Fin."
+    assert split_sentences(text) == ["NVIDIA collabore avec HF (depuis nov. 2024).", "Selon A. Turing, oui.", "Fin."]

@@ -88,3 +88,10 @@ def test_unknown_words_map_to_typos_and_long_stems_only(built_service: NewsServi
     assert "llama4" not in searcher.cognates(["llama5"])  # another version is another product
     assert not [w for w in searcher.cognates(["optimus"]) if w.startswith("optimi")]  # short shared stem
     assert searcher.cognates(["model"]) == []  # known words are left alone
+
+
+def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsService) -> None:
+    """Stemming would turn "OpenAI" into "open" and rank "open source" items first."""
+    for question in ["des nouvelles d'OpenAI ?", "quoi de neuf chez openai"]:
+        top = _top(built_service, question).hits[0].chunk
+        assert "OpenAI" in top.text, (question, top.section_label)

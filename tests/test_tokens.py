@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.lexical import default_expander
-from index.tokens import tokenize
+from index.tokens import find_names, tokenize
 
 
 def test_model_names_are_kept_whole_in_every_spelling() -> None:
@@ -28,3 +28,17 @@ def test_bilingual_expansion_crosses_languages() -> None:
     assert set(tokenize("racheté")) <= set(expanded)
     expanded_fr = default_expander().expand(tokenize("la régulation"))
     assert set(tokenize("law")) <= set(expanded_fr)
+
+
+def test_names_the_digests_capitalise_are_kept_whole() -> None:
+    texts = ["Le 5 avril, OpenAI a lancé un modèle, puis Meta répond et OpenAI confirme.", "Il met en avant l'open source."]
+    names = find_names(texts)
+    assert {"openai", "meta"} <= names
+    assert "avant" not in names and "avril" not in names  # lower case inside sentences
+    assert tokenize("des nouvelles d'OpenAI ?", names) == ["openai"]
+    assert tokenize("des nouvelles d'OpenAI ?") == ["open"]  # what stemming alone would do
+    assert "met" not in tokenize("what did meta do", names)
+
+
+def test_a_capital_after_a_full_stop_does_not_make_a_name() -> None:
+    assert "ensuite" not in find_names(["Premier point. Ensuite il pleut. Ensuite il vente."])

@@ -218,13 +218,19 @@ class Gateway:
         await conn.close(UNKNOWN_OPCODE, "Unknown opcode.")
         return False
 
-    async def _identify(self, conn: GatewayConnection, d: dict[str, Any]) -> bool:
-        conn.record.identify = d
+    async def _authenticate(self, conn: GatewayConnection, d: dict[str, Any]) -> bool:
+        """IDENTIFY and RESUME both need a fresh connection and the right token."""
         if conn.session is not None:
             await conn.close(ALREADY_AUTHENTICATED, "Already authenticated.")
             return False
         if d.get("token") != self.emu.token:
             await conn.close(AUTHENTICATION_FAILED, "Authentication failed.")
+            return False
+        return True
+
+    async def _identify(self, conn: GatewayConnection, d: dict[str, Any]) -> bool:
+        conn.record.identify = d
+        if not await self._authenticate(conn, d):
             return False
         intents = d.get("intents")
         if not isinstance(intents, int) or intents & ~KNOWN_INTENTS:
@@ -277,11 +283,7 @@ class Gateway:
 
     async def _resume(self, conn: GatewayConnection, d: dict[str, Any]) -> bool:
         conn.record.resume = d
-        if conn.session is not None:
-            await conn.close(ALREADY_AUTHENTICATED, "Already authenticated.")
-            return False
-        if d.get("token") != self.emu.token:
-            await conn.close(AUTHENTICATION_FAILED, "Authentication failed.")
+        if not await self._authenticate(conn, d):
             return False
         session = self.session
         seq = d.get("seq") or 0
