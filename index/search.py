@@ -123,6 +123,24 @@ class Searcher:
         """Tokens as the lexical index has them (names kept whole)."""
         return tokenize(text, self.names)
 
+    def unknown_capitalised(self, text: str) -> list[str]:
+        """Words capitalised inside the question ("Amazon's Nova") that no digest mentions.
+
+        A capital mid-sentence is a name; a name the digests never mention is a subject
+        they do not cover (typos and cognates aside).
+        """
+        unknown = []
+        for match in _CAPITALISED.finditer(text):
+            if match.start() == 0 or _SENTENCE_END_BEFORE.search(text[: match.start()]):
+                continue
+            tokens = self.tokenize(match.group())
+            if tokens and not any(self._known(t) for t in tokens):
+                unknown.append(match.group())
+        return unknown
+
+    def _known(self, token: str) -> bool:
+        return token in self.document_frequency or bool(self.expander.expand([token]) or self.cognates([token]))
+
     def idf(self, token: str) -> float:
         count = self.document_frequency.get(token, 0)
         total = len(self.chunk_tokens)
@@ -153,6 +171,7 @@ class Searcher:
             fused = np.where(in_period, fused, fused * OUT_OF_PERIOD_FACTOR)
         result.hits = self.top_items(fused, k)
         result.signals = self._signals(dense, lexical, fused, terms)
+        result.signals.unknown_names += self.unknown_capitalised(parsed.remainder)
         return result
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
@@ -215,6 +234,8 @@ class Searcher:
         )
 
 
+_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
+_SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
 _OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
 
 

@@ -15,6 +15,8 @@ from index.service import NewsService
         "what did Nvidia announce in June 2019?",
         "quand sort GPT-7 ?",
         "qu'a fait Meta en décembre 2024 ?",
+        "any news about Amazon's Nova models?",  # capitalised names no digest mentions
+        "des nouvelles de Tesla Optimus ?",
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -33,6 +35,8 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "which company bought a French robotics startup?",
         "what did meta drop in april? lol",  # slang and chat filler
         "when did pytroch 2.7 come out",  # a typo in a versioned name is not an unknown product
+        "What did the EU decide about the AI Act?",  # capitalised, and known (EU ~ UE)
+        "qu'a fait l'UE sur l'AI Act ?",
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
