@@ -164,7 +164,7 @@ class Searcher:
         expansions = self.expander.expand(terms) + self.cognates(terms)
         lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.scores(expansions)
         fused = self.fuse(dense, lexical)
-        if not terms:  # "what happened in March?": the digest's own overview answers best
+        if not set(terms) - OVERVIEW_TERMS:  # "what happened in March?", "recap of April": the overview answers
             fused = fused + OVERVIEW_BONUS * self.overview
         if parsed.period:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
@@ -236,6 +236,11 @@ class Searcher:
 
 _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
+# Words that ask for the month as a whole rather than a topic.
+OVERVIEW_TERMS = frozenset(tokenize(
+    "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
+    "résumé résumer résume synthèse bilan essentiel retenir principaux principales faits marquants grandes lignes"
+))
 _OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
 
 

@@ -95,3 +95,9 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
     for question in ["des nouvelles d'OpenAI ?", "quoi de neuf chez openai"]:
         top = _top(built_service, question).hits[0].chunk
         assert "OpenAI" in top.text, (question, top.section_label)
+
+
+def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService) -> None:
+    for question in ["recap of march?", "quels sont les faits marquants d'avril ?"]:
+        top = _top(built_service, question).hits[0].chunk
+        assert top.section and top.section[0].startswith("Synthèse"), (question, top.section_label)
