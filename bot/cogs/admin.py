@@ -33,9 +33,10 @@ STAGES = {"read": "digests read", "embed": "chunks embedded"}
 class Progress:
     """Build progress from the worker thread, shown by editing the command's reply."""
 
-    def __init__(self, interaction: discord.Interaction, heading: str) -> None:
+    def __init__(self, interaction: discord.Interaction, heading: str, note: str = "") -> None:
         self.interaction = interaction
         self.heading = heading
+        self.note = note
         self.loop = asyncio.get_running_loop()
         self.state: dict[str, tuple[int, int]] = {}
         self.changed = asyncio.Event()
@@ -51,7 +52,7 @@ class Progress:
 
     def text(self) -> str:
         parts = [f"{STAGES.get(stage, stage)} {done}/{total}" for stage, (done, total) in self.state.items()]
-        return f"⏳ {self.heading}… " + (" · ".join(parts) if parts else "starting")
+        return f"{self.note}⏳ {self.heading}… " + (" · ".join(parts) if parts else "starting")
 
     async def _show(self) -> None:
         while True:
@@ -96,7 +97,7 @@ class Admin(commands.Cog):
     async def rebuild(self, interaction: discord.Interaction, heading: str, note: str = "") -> BuildReport | None:
         """Run a reindex with live progress; ends the reply with the summary or the failure."""
         try:
-            async with Progress(interaction, heading) as progress:
+            async with Progress(interaction, heading, note) as progress:
                 report = await asyncio.to_thread(self.bot.service.reindex, progress.update)
         except ReindexInProgress:
             await interaction.edit_original_response(content=f"{note}{BUSY}")
@@ -141,7 +142,7 @@ class Admin(commands.Cog):
         log.info("digest saved", extra={"digest": name, "replaced": replaced, "by": interaction.user.id})
         note = f"📥 {'Replaced' if replaced else 'Saved'} `{name}`.\n"
         await interaction.edit_original_response(content=note + "⏳ Indexing…")
-        await self.rebuild(interaction, f"{note}Indexing", note)
+        await self.rebuild(interaction, "Indexing", note)
 
     @digest.command(name="list", description="The digests the bot answers from, with their months.")
     async def digest_list(self, interaction: discord.Interaction) -> None:
@@ -163,7 +164,7 @@ class Admin(commands.Cog):
         log.info("digest removed", extra={"digest": name, "by": interaction.user.id})
         note = f"🗑️ Removed `{name}`.\n"
         await interaction.response.send_message(note + "⏳ Reindexing…", ephemeral=True)
-        await self.rebuild(interaction, f"{note}Reindexing", note)
+        await self.rebuild(interaction, "Reindexing", note)
 
     @digest_remove.autocomplete("name")
     async def digest_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
