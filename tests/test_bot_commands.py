@@ -270,10 +270,14 @@ async def test_an_unexpected_error_gets_an_apology_with_a_reference(
         raise RuntimeError("the disk is on fire")
 
     monkeypatch.setattr(live_bot.bot.service, "ask", broken)
-    with caplog.at_level(logging.ERROR, logger="newsbot.bot"):
+    with caplog.at_level(logging.ERROR, logger="newsbot.ask"):
         interaction = await live_bot.ask("what is new?")
-    record = live_bot.emulator.interaction(interaction)
-    text = record.followups[0]["content"] if record.followups else record.original_edits[-1]["content"]
+        record = live_bot.emulator.interaction(interaction)
+        await live_bot.emulator.wait_for(lambda: record.followups, timeout=10)
+    assert record.original_deleted  # the public "thinking…" message is gone
+    apology = record.followups[-1]
+    assert apology["flags"] & EPHEMERAL
+    text = apology["content"]
     reference = re.search(r"reference `([0-9a-f]{8})`", text)
     assert reference and "Traceback" not in text and "fire" not in text
     logged = [r for r in caplog.records if getattr(r, "reference", None) == reference.group(1)]

@@ -131,7 +131,15 @@ class Ask(commands.Cog):
             await interaction.response.send_message(str(error), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)  # Discord wants an answer within 3 s
-        answer = await self.bot.ask(question)
+        try:
+            answer = await self.bot.ask(question)
+        except Exception:
+            reference = new_reference()
+            log.exception("ask failed", extra={"reference": reference, "interaction_id": interaction.id})
+            # The public "thinking…" message goes; the apology is for the asker only.
+            await interaction.delete_original_response()
+            await interaction.followup.send(apology(reference), ephemeral=True)
+            return
         answer_id = self.bot.remember(answer)
         await interaction.followup.send(
             embed=answer_embed(answer), view=answer_view(answer_id, answer.language), allowed_mentions=NO_MENTIONS
