@@ -177,3 +177,28 @@ def test_missing_batch_file_is_a_clean_error(tmp_path, monkeypatch, capsys):
     status = cli.main(["--data", str(tmp_path / "data"), "ask", "--batch", str(tmp_path / "missing.txt")])
     assert status != 0
     assert "missing.txt" in capsys.readouterr().err
+
+
+def test_run_without_a_token_says_how_to_set_it(tmp_path, monkeypatch, capsys):
+    import bot.cli as cli
+
+    monkeypatch.chdir(tmp_path)  # no .env here
+    status = cli.main(["run"])
+    err = capsys.readouterr().err
+    assert status == 1 and err.startswith("error: no Discord token: set DISCORD_TOKEN") and "Traceback" not in err
+
+
+def test_health_is_unhealthy_without_a_fresh_file(tmp_path, monkeypatch, capsys):
+    import time
+
+    import bot.cli as cli
+
+    health = tmp_path / "health"
+    monkeypatch.setenv("NEWSBOT_HEALTH_FILE", str(health))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["health"]) == 1
+    health.write_text("now")
+    assert cli.main(["health"]) == 0
+    old = time.time() - 3600
+    os.utime(health, (old, old))
+    assert cli.main(["health"]) == 1
