@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -92,12 +93,15 @@ def read_digest(path: Path, root: Path) -> Digest:
 
 def decode(data: bytes, name: str) -> str:
     """Bytes -> text, refusing binaries, non-UTF-8 and empty files with a clear reason."""
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:
         raise DigestError(name, "looks like a binary file, not text")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DigestError(name, f"is not UTF-8 text (invalid byte at offset {error.start})") from None
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > max(10, len(text) // 100):
+        raise DigestError(name, "looks like a binary file, not text")
     if not text.strip():
         raise DigestError(name, "is empty")
     return text

@@ -1,8 +1,9 @@
 """The digest files on disk: adding an uploaded digest safely, removing one.
 
-Uploads come from chat users, so everything about them is checked before a byte is
-written: the name cannot escape the digests directory, the content must be UTF-8 text,
-and an existing digest is only replaced when asked to.
+Uploads come from chat users, so everything about them is checked before the digest is
+in place: the name cannot escape the digests directory, the content must be a digest the
+indexer can read (UTF-8 text, the same checks as every digest), and an existing digest is
+only replaced when asked to.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from .errors import DigestError, NewsbotError
@@ -45,27 +45,10 @@ def check_upload_size(size: int, max_bytes: int) -> None:
         raise UploadError(f"The file is too large ({_kib(size)}; the limit is {_kib(max_bytes)}).")
 
 
-def decode_upload(data: bytes) -> str:
-    """The upload as text, or UploadError if it is binary, not UTF-8 or blank."""
-    if b"\x00" in data:
-        raise UploadError("The file is binary, not a text digest.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UploadError("The file is not UTF-8 text; save it as UTF-8 and try again.") from None
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
-    if controls > max(10, len(text) // 100):
-        raise UploadError("The file looks binary, not like a text digest.")
-    if not text.strip():
-        raise UploadError("The file has no text.")
-    return text
-
-
 def save_digest(digests_dir: Path, name: str, data: bytes, *, replace: bool, max_bytes: int) -> tuple[Path, bool]:
     """Validate and write an uploaded digest atomically; returns its path and whether it replaced one."""
     name = check_upload_name(name)
     check_upload_size(len(data), max_bytes)
-    decode_upload(data)
     digests_dir.mkdir(parents=True, exist_ok=True)
     target = digests_dir / name
     existed = target.exists()
