@@ -28,7 +28,7 @@ def is_answerable(result: SearchResult, language: str) -> bool:
     if not result.question_terms:
         return True
     signals = result.signals
-    if signals.unknown_names:  # "GPT-7", "Qwen 3": a versioned name no digest mentions
+    if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
         return False
     close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= MIN_DENSE
     return signals.coverage >= MIN_COVERAGE or close_in_meaning

@@ -46,7 +46,7 @@ class Signals:
     dense_top: float = 0.0
     lexical_top: float = 0.0
     coverage: float = 0.0  # share of the question's terms found in the best passage (rarity-weighted)
-    unknown_names: list[str] = field(default_factory=list)  # versioned names no digest mentions
+    unknown_names: list[str] = field(default_factory=list)  # versioned or capitalised names no digest mentions
 
 
 @dataclass
@@ -170,8 +170,7 @@ class Searcher:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
             fused = np.where(in_period, fused, fused * OUT_OF_PERIOD_FACTOR)
         result.hits = self.top_items(fused, k)
-        result.signals = self._signals(dense, lexical, fused, terms)
-        result.signals.unknown_names += self.unknown_capitalised(parsed.remainder)
+        result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder)
         return result
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
@@ -210,7 +209,9 @@ class Searcher:
                 break
         return [Hit(chunk=merge_item(self.items[key]), score=score) for key, score in chosen.items()]
 
-    def _signals(self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str]) -> Signals:
+    def _signals(
+        self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str], question: str
+    ) -> Signals:
         best = int(np.argmax(fused))
         item_tokens: set[str] = set()
         for chunk in self.items[self.stored.chunks[best].item_key]:
@@ -224,10 +225,11 @@ class Searcher:
         # no digest contains at all ("sourdough") weighs the most.
         total = sum(self.idf(t) for t in unique_terms)
         coverage = sum(self.idf(t) for t in found) / total if total else 0.0
-        unknown_names = [
+        unknown_versions = [
             t for t in unique_terms
             if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
         ]
+        unknown_names = unknown_versions + self.unknown_capitalised(question)
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
             unknown_names=unknown_names,
