@@ -39,6 +39,15 @@ REMEMBERED_ANSWERS = 2000
 ANSWER_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
+# Sent with every message as well as set bot-wide: quoted digests may contain @everyone.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def interaction_language(interaction: discord.Interaction) -> str:
+    """The bot's language for a member whose question text we do not have (buttons, /latest)."""
+    return "fr" if str(interaction.locale).startswith("fr") else "en"
+
+
 def point_at_api(base_url: str) -> None:
     """Send REST calls (interaction callbacks and webhooks included) to another Discord API."""
     discord.http.Route.BASE = base_url.rstrip("/")
@@ -57,7 +66,7 @@ class NewsBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
-            allowed_mentions=discord.AllowedMentions.none(),  # quoted digests may contain @everyone
+            allowed_mentions=NO_MENTIONS,
             help_command=None,
         )
         self.settings = settings
@@ -146,8 +155,8 @@ async def reply_privately(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral reply, whether or not the interaction was already answered or deferred."""
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:
-            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.warning("could not send a reply to interaction %s", interaction.id, exc_info=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 import discord
 import pytest
@@ -113,36 +114,35 @@ LONG_TITLE = "The **monthly** _AI_ digest ~~draft~~ | `code` edition " * 6  # ~3
 LONG_SECTION = "A very long section heading about models, frameworks and research " * 5
 
 
-def sentence_text(total: int, markers: int = 10) -> str:
-    sentences = []
+def _repeat(line: Callable[[int], str], total: int, separator: str = " ", first: list[str] | None = None) -> str:
+    """Numbered lines joined until the text reaches `total` characters."""
+    lines = list(first or [])
     i = 0
-    while sum(len(s) + 1 for s in sentences) < total:
+    while sum(len(s) + 1 for s in lines) < total:
         i += 1
-        sentences.append(
-            f"Sentence {i} explains what a lab released, why it matters and how it compares [{i % markers + 1}]."
-        )
-    return " ".join(sentences)
+        lines.append(line(i))
+    return separator.join(lines)
+
+
+def sentence_text(total: int, markers: int = 10) -> str:
+    return _repeat(
+        lambda i: f"Sentence {i} explains what a lab released, why it matters and how it compares [{i % markers + 1}].",
+        total,
+    )
 
 
 def cited_text(total: int, markers: int = 10) -> str:
     """Sentences each followed by their marker, as the answer composer writes them."""
-    sentences = []
-    i = 0
-    while sum(len(s) + 1 for s in sentences) < total:
-        i += 1
-        sentences.append(f"Statement {i} reports that a lab released a model that matters. [{i % markers + 1}]")
-    return " ".join(sentences)
+    return _repeat(lambda i: f"Statement {i} reports that a lab released a model that matters. [{i % markers + 1}]", total)
 
 
 def bullet_text(total: int, markers: int = 10) -> str:
-    lines = ["Here is what the digests say about April 2025:"]
-    i = 0
-    while sum(len(s) + 1 for s in lines) < total:
-        i += 1
-        lines.append(
-            f"• Item {i} (April 2025): A model was released. It beats the previous one on several benchmarks. [{i % markers + 1}]"
-        )
-    return "\n".join(lines)
+    return _repeat(
+        lambda i: f"• Item {i} (April 2025): A model was released. It beats the previous one on several benchmarks. [{i % markers + 1}]",
+        total,
+        "\n",
+        ["Here is what the digests say about April 2025:"],
+    )
 
 
 def pathological_answer(text: str, question: str = "What did **Meta** and _Google_ ship in `April`?" * 8) -> Answer:

@@ -16,13 +16,12 @@ from index.language import detect_language
 from index.models import Answer
 from index.settings import IndexSettings
 
-from ..client import NewsBot, apology, new_reference
+from ..client import NO_MENTIONS, NewsBot, apology, interaction_language, new_reference
 from ..embeds import answer_embed, passage_embeds
 
 log = logging.getLogger("newsbot.ask")
 
 MAX_QUESTION = IndexSettings.model_fields["max_question_chars"].default
-NO_MENTIONS = discord.AllowedMentions.none()
 
 TEXT = {
     "en": {
@@ -61,7 +60,7 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"newsb
     async def callback(self, interaction: discord.Interaction) -> None:
         answer: Answer | None = interaction.client.recall(self.answer_id)  # type: ignore[attr-defined]
         if answer is None:
-            await interaction.response.send_message(text(_locale(interaction), "expired"), ephemeral=True)
+            await interaction.response.send_message(text(interaction_language(interaction), "expired"), ephemeral=True)
             return
         messages = passage_embeds(answer)
         await interaction.response.send_message(embeds=messages[0], ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -88,7 +87,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"newsbot:v
         bot: NewsBot = interaction.client  # type: ignore[assignment]
         answer = bot.recall(self.answer_id)
         if answer is None:
-            await interaction.response.send_message(text(_locale(interaction), "expired"), ephemeral=True)
+            await interaction.response.send_message(text(interaction_language(interaction), "expired"), ephemeral=True)
             return
         voters = bot.voters.setdefault(self.answer_id, set())
         if interaction.user.id in voters:
@@ -105,10 +104,6 @@ def answer_view(answer_id: str, language: str) -> discord.ui.View:
     view.add_item(VoteButton(answer_id, "up"))
     view.add_item(VoteButton(answer_id, "down"))
     return view
-
-
-def _locale(interaction: discord.Interaction) -> str:
-    return "fr" if str(interaction.locale).startswith("fr") else "en"
 
 
 class Ask(commands.Cog):

@@ -11,10 +11,9 @@ from discord.ext import commands
 from index.answer import month_label
 from index.catalog import headlines, newest_digests
 
-from ..client import NewsBot
+from ..client import NO_MENTIONS, NewsBot, interaction_language
 from ..embeds import ANSWER_COLOUR, group_for_messages, headlines_embed
 
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class Info(commands.Cog):
@@ -53,7 +52,7 @@ class Info(commands.Cog):
         if not digests:
             await interaction.response.send_message("No digest is indexed yet.", ephemeral=True)
             return
-        language = "fr" if str(interaction.locale).startswith("fr") else "en"
+        language = interaction_language(interaction)
         embeds = [headlines_embed(d, headlines(stored, d.path), language) for d in digests]
         messages = group_for_messages(embeds)
         await interaction.response.send_message(embeds=messages[0], allowed_mentions=NO_MENTIONS)
