@@ -34,8 +34,10 @@ def is_answerable(result: SearchResult, language: str) -> bool:
     return signals.coverage >= MIN_COVERAGE or close_in_meaning
 
 
-def is_related(signals: Signals) -> bool:
-    return signals.coverage >= RELATED_COVERAGE or signals.dense_top >= RELATED_DENSE
+def is_related(signals: Signals, language: str) -> bool:
+    """Close enough to offer as "maybe related"; the dense score counts under the same rule as above."""
+    close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= RELATED_DENSE
+    return signals.coverage >= RELATED_COVERAGE or close_in_meaning
 
 
 def should_abstain(result: SearchResult, language: str) -> bool:

@@ -51,3 +51,9 @@ def test_an_uncovered_period_is_said_plainly_in_the_questions_language(built_ser
     french = built_service.ask("Qu'a sorti OpenAI en juin 2019 ?")
     assert french.abstained and "juin 2019" in french.text and "Aucun digest" in french.text
     assert english.to_json()["period"] == {"from": "2019-06", "to": "2019-06"}
+
+
+def test_unrelated_french_passages_are_not_offered_as_related(built_service: NewsService) -> None:
+    # The English MiniLM finds any French passage "close" to a French question; only words count.
+    answer = built_service.ask("recette de la tarte tatin")  # MiniLM cosine 0.32 to some French passage
+    assert answer.abstained and answer.sources == [] and "pourraient" not in answer.text
