@@ -12,8 +12,11 @@ from .search import SearchResult, Signals
 
 # An answer needs at least this share of the question's terms in the best passage...
 MIN_COVERAGE = 0.22
-# ...or, for an English question, a passage this close in meaning (cosine, default MiniLM).
+# ...or, for an English question, a passage this close in meaning (cosine, default MiniLM)
+# that still shares some of the question's words: MiniLM alone gives unknown names such as
+# "sora" 0.34 against a passage that mentions none of them.
 MIN_DENSE = 0.33
+MIN_DENSE_COVERAGE = 0.10
 # The English MiniLM gives French questions 0.43-0.51 against unrelated French passages
 # (measured on the unanswerable eval questions), so its cosine cannot vouch for them.
 # Recalibrate both constants when switching to a multilingual model.
@@ -30,13 +33,16 @@ def is_answerable(result: SearchResult, language: str) -> bool:
     signals = result.signals
     if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
         return False
-    close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= MIN_DENSE
+    close_in_meaning = (
+        language in DENSE_LANGUAGES and signals.dense_top >= MIN_DENSE and signals.coverage >= MIN_DENSE_COVERAGE
+    )
     return signals.coverage >= MIN_COVERAGE or close_in_meaning
 
 
 def is_related(signals: Signals, language: str) -> bool:
-    """Close enough to offer as "maybe related"; the dense score counts under the same rule as above."""
-    close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= RELATED_DENSE
+    """Close enough to offer as "maybe related"; the dense score counts under the same rule as above,
+    and only for a passage sharing at least one of the question's words."""
+    close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= RELATED_DENSE and signals.coverage > 0
     return signals.coverage >= RELATED_COVERAGE or close_in_meaning
 
 

@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 
 from .models import Chunk
-from .tokens import find_names, tokenize
+from .tokens import TOKENIZER_VERSION, find_names, tokenize
 
 LEXICAL_DIR = "lexical"
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -59,12 +59,17 @@ class LexicalIndex:
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory / LEXICAL_DIR), show_progress=False)
-        (directory / LEXICAL_DIR / NAMES_FILE).write_text(json.dumps(sorted(self.names)), encoding="utf-8")
+        meta = {"tokenizer": TOKENIZER_VERSION, "names": sorted(self.names)}
+        (directory / LEXICAL_DIR / NAMES_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, size: int) -> LexicalIndex:
-        """Raises OSError or ValueError for a missing or older lexical index (rebuild it then)."""
-        names = frozenset(json.loads((directory / LEXICAL_DIR / NAMES_FILE).read_text(encoding="utf-8")))
+        """Raises OSError or ValueError for a missing lexical index, or one tokenized by another
+        version of `tokenize` (its tokens would no longer match the questions'): rebuild it then."""
+        meta = json.loads((directory / LEXICAL_DIR / NAMES_FILE).read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or meta.get("tokenizer") != TOKENIZER_VERSION:
+            raise ValueError("it was built by another version of the tokenizer")
+        names = frozenset(meta["names"])
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
         return cls(retriever, size, names)
 

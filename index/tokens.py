@@ -16,6 +16,9 @@ import Stemmer
 from .clean import replace_lookalikes
 from .dates import fold
 
+# Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
+TOKENIZER_VERSION = 2
+
 _STOP_WORDS = frozenset(
     """
     a an the and or but if of to in on at by for with from as is are was were be been being it its
@@ -39,6 +42,7 @@ _STOP_WORDS = frozenset(
     chez quoi neuf comme vaut sert parle parlait parler dit disent y a-t-il bientot bientôt
     passe passer passes il ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
     lol lmao mdr ptdr btw tbh imo idk pls plz thx thanks ty bro mec wesh bonjour salut coucou yo
+    jan janv feb febr fev fevr apr avr jun juil jul aug sep sept oct nov dec
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -17,6 +17,8 @@ from index.service import NewsService
         "qu'a fait Meta en décembre 2024 ?",
         "any news about Amazon's Nova models?",  # capitalised names no digest mentions
         "des nouvelles de Tesla Optimus ?",
+        "any news about amazon's nova models?",  # lower case: "nova" must not match "nov." (a date)
+        "what's the latest with sora?",  # MiniLM finds it "close" to passages sharing no word
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -57,3 +59,9 @@ def test_unrelated_french_passages_are_not_offered_as_related(built_service: New
     # The English MiniLM finds any French passage "close" to a French question; only words count.
     answer = built_service.ask("recette de la tarte tatin")  # MiniLM cosine 0.32 to some French passage
     assert answer.abstained and answer.sources == [] and "pourraient" not in answer.text
+
+
+def test_passages_sharing_no_word_with_the_question_are_not_offered_as_related(built_service: NewsService) -> None:
+    # MiniLM gives "sora" 0.34 against LLaMA 4 and Gemini items: not worth showing as "maybe related".
+    answer = built_service.ask("what's the latest with sora?")
+    assert answer.abstained and answer.sources == []

@@ -106,3 +106,26 @@ def test_ask_before_loading_is_an_error(settings_for, tmp_path, embedder):
         service.ask("What did Meta release?")
     with pytest.raises(IndexMissingError, match="newsbot index"):
         service.load(build_if_missing=False)
+
+
+def test_a_lexical_index_from_another_tokenizer_is_rebuilt_on_load(built_service, tmp_path, embedder, monkeypatch, caplog):
+    """A saved BM25 index tokenized differently would silently stop matching; load rebuilds it."""
+    import json
+    import shutil
+
+    from index import lexical
+
+    data = tmp_path / "data"
+    shutil.copytree(built_service.settings.data_dir, data, symlinks=True)
+    settings = built_service.settings.model_copy(update={"data_dir": data, "index_dir": None})
+    service = NewsService(settings, embedder)
+    service.load(build_if_missing=False)
+    saved = service.searcher.stored.directory / lexical.LEXICAL_DIR / lexical.NAMES_FILE
+    assert json.loads(saved.read_text())["tokenizer"] == lexical.TOKENIZER_VERSION
+    with pytest.raises(ValueError, match="tokenizer"):
+        monkeypatch.setattr(lexical, "TOKENIZER_VERSION", lexical.TOKENIZER_VERSION + 1)
+        lexical.LexicalIndex.load(service.searcher.stored.directory, len(service.stored.chunks))
+    with caplog.at_level("WARNING"):
+        service.load(build_if_missing=False)
+    assert "tokenizer" in caplog.text
+    assert service.ask("What did Meta release in April?").sources[0].chunk.month == "2025-04"

@@ -42,3 +42,9 @@ def test_names_the_digests_capitalise_are_kept_whole() -> None:
 
 def test_a_capital_after_a_full_stop_does_not_make_a_name() -> None:
     assert "ensuite" not in find_names(["Premier point. Ensuite il pleut. Ensuite il vente."])
+
+
+def test_month_abbreviations_are_dates_not_words() -> None:
+    # "nov. 2024" in a digest must not give a token that "nova" (stem "nov") would match.
+    assert tokenize("le 4 nov. 2024, en déc. et sept.") == ["4", "2024"]
+    assert tokenize("Amazon Nova") == tokenize("amazon nova") != []
