@@ -33,6 +33,8 @@ def is_answerable(result: SearchResult, language: str) -> bool:
     signals = result.signals
     if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
         return False
+    if signals.matched_versions:  # "a tiny sd3 model for a potato pc": the product is there, however it is asked
+        return True
     close_in_meaning = (
         language in DENSE_LANGUAGES and signals.dense_top >= MIN_DENSE and signals.coverage >= MIN_DENSE_COVERAGE
     )

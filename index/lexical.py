@@ -69,6 +69,8 @@ class LexicalIndex:
         meta = json.loads((directory / LEXICAL_DIR / NAMES_FILE).read_text(encoding="utf-8"))
         if not isinstance(meta, dict) or meta.get("tokenizer") != TOKENIZER_VERSION:
             raise ValueError("it was built by another version of the tokenizer")
+        if not isinstance(meta.get("names"), list):
+            raise ValueError(f"{NAMES_FILE} has no list of names")
         names = frozenset(meta["names"])
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
         return cls(retriever, size, names)

@@ -47,6 +47,7 @@ class Signals:
     lexical_top: float = 0.0
     coverage: float = 0.0  # share of the question's terms found in the best passage (rarity-weighted)
     unknown_names: list[str] = field(default_factory=list)  # versioned or capitalised names no digest mentions
+    matched_versions: list[str] = field(default_factory=list)  # versioned names ("sd3", "gpt4.5") the top passages have
 
 
 @dataclass
@@ -92,6 +93,8 @@ class Searcher:
                 for variant in _deletions(token) | {token}:
                     self.words_by_deletion[variant].append(token)
         self.overview = np.array([_is_overview(chunk) for chunk in stored.chunks], dtype=np.float32)
+        # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
+        self.versioned_products = {m.group(1) for t in self.document_frequency if (m := _PRODUCT_VERSION.match(t))}
 
     def cognates(self, terms: list[str]) -> list[str]:
         """Corpus words standing for unknown question words: typos one edit away
@@ -170,7 +173,7 @@ class Searcher:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
             fused = np.where(in_period, fused, fused * OUT_OF_PERIOD_FACTOR)
         result.hits = self.top_items(fused, k)
-        result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder)
+        result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder, result.hits)
         return result
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
@@ -210,12 +213,11 @@ class Searcher:
         return [Hit(chunk=merge_item(self.items[key]), score=score) for key, score in chosen.items()]
 
     def _signals(
-        self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str], question: str
+        self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str], question: str, hits: list[Hit]
     ) -> Signals:
         best = int(np.argmax(fused))
-        item_tokens: set[str] = set()
-        for chunk in self.items[self.stored.chunks[best].item_key]:
-            item_tokens |= self.chunk_tokens[self.index_of[chunk.id]]
+        item_tokens = self._item_tokens(self.stored.chunks[best].item_key)
+        hit_tokens = set().union(*(self._item_tokens(hit.chunk.item_key) for hit in hits))
         unique_terms = set(terms)
         found = [
             t for t in unique_terms
@@ -228,15 +230,34 @@ class Searcher:
         unknown_versions = [
             t for t in unique_terms
             if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
+            and self._is_product_version(t, question)
         ]
         unknown_names = unknown_versions + self.unknown_capitalised(question)
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
             unknown_names=unknown_names,
+            matched_versions=sorted(t for t in unique_terms if _looks_like_name(t) and t in hit_tokens),
         )
+
+    def _item_tokens(self, item_key: str) -> set[str]:
+        tokens: set[str] = set()
+        for chunk in self.items[item_key]:
+            tokens |= self.chunk_tokens[self.index_of[chunk.id]]
+        return tokens
+
+    def _is_product_version(self, token: str, question: str) -> bool:
+        """Whether a versioned token names a product release ("GPT-7", "qwen3", "grok 4").
+
+        Written as one word it does; written as a word then a number ("single 4090",
+        "sklearn 1.7", "coupe du monde 2018") only if the digests give versions of that word.
+        """
+        written_as_one_word = any(token in self.tokenize(word) for word in question.split())
+        product = _PRODUCT_VERSION.match(token)
+        return written_as_one_word or bool(product and product.group(1) in self.versioned_products)
 
 
 _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
+_PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
 # Words that ask for the month as a whole rather than a topic.
 OVERVIEW_TERMS = frozenset(tokenize(

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 _STOP_WORDS = frozenset(
     """
@@ -43,6 +43,8 @@ _STOP_WORDS = frozenset(
     passe passer passes il ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
     lol lmao mdr ptdr btw tbh imo idk pls plz thx thanks ty bro mec wesh bonjour salut coucou yo
     jan janv feb febr fev fevr apr avr jun juil jul aug sep sept oct nov dec
+    us since until while because whether though although via depuis pendant lors puisque
+    qd pq pk koi ki kel bcp tjrs
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
