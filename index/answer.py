@@ -8,7 +8,7 @@ follow the question's language; quoted digest text stays in its own.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Iterable
 
 from .chunking import split_sentences
 from .abstention import is_related, should_abstain
@@ -23,6 +23,8 @@ SENTENCES_PER_SOURCE = 2
 MAX_EXCERPT_CHARS = 420
 # A passage is cited in the answer only if it scores close to the best one.
 RELATIVE_SCORE_FLOOR = 0.80
+# A translated or corrected question word counts this much in choosing sentences (as in search).
+EXPANSION_WEIGHT = 0.5
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -78,7 +80,7 @@ def compose_answer(
         related = result.hits[:3] if result.hits and is_related(result.signals, language) else []
         text = phrases["nothing"] + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
-    return cite(question, result.hits, language, period, tokenizer)
+    return cite(question, result.hits, language, period, tokenizer, result.expansions)
 
 
 def _covered_label(months: list[str], language: str) -> str:
@@ -90,27 +92,42 @@ def _covered_label(months: list[str], language: str) -> str:
 
 
 def cite(
-    question: str, hits: list[Hit], language: str, period: Period | None = None, tokenizer: Tokenizer = tokenize
+    question: str,
+    hits: list[Hit],
+    language: str,
+    period: Period | None = None,
+    tokenizer: Tokenizer = tokenize,
+    expansions: Iterable[str] = (),
 ) -> Answer:
-    """An answer citing the best passages; `hits` are the ranked sources, best first."""
+    """An answer citing the best passages; `hits` are the ranked sources, best first.
+
+    `expansions` (the search's translations and typo fixes of the question's words) help
+    pick the sentences of a passage in the other language."""
     phrases = PHRASES.get(language, PHRASES["en"])
     question_tokens = set(tokenizer(question))
+    related_tokens = frozenset(expansions) - question_tokens
     best = hits[0].score
     lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]
     for n, hit in enumerate(hits[:MAX_CITED], start=1):
         if n > 1 and hit.score < best * RELATIVE_SCORE_FLOOR:
             break
-        lines.append(f"• {cited_line(hit, question_tokens, language, tokenizer)} [{n}]")
+        lines.append(f"• {cited_line(hit, question_tokens, language, tokenizer, related_tokens)} [{n}]")
     return Answer(question=question, text="\n".join(lines), abstained=False, sources=hits, language=language,
                   period=period)
 
 
-def cited_line(hit: Hit, question_tokens: set[str], language: str, tokenizer: Tokenizer = tokenize) -> str:
+def cited_line(
+    hit: Hit,
+    question_tokens: set[str],
+    language: str,
+    tokenizer: Tokenizer = tokenize,
+    related_tokens: frozenset[str] = frozenset(),
+) -> str:
     """"Title (April 2025): the most relevant sentences"."""
     chunk = hit.chunk
     title = chunk.section[-1] if chunk.section else chunk.digest_title
     body = strip_title(chunk.text, title)
-    excerpt = key_sentences(body, question_tokens, tokenizer)
+    excerpt = key_sentences(body, question_tokens, tokenizer, related_tokens)
     colon = " :" if language == "fr" else ":"  # French typography puts a space before the colon
     return f"{title} ({month_label(chunk.month, language)}){colon} {excerpt}"
 
@@ -122,22 +139,39 @@ def strip_title(text: str, title: str) -> str:
     return text
 
 
-def key_sentences(text: str, question_tokens: set[str], tokenizer: Tokenizer = tokenize) -> str:
-    """The sentences sharing the most with the question, in reading order, within a size bound."""
+def key_sentences(
+    text: str, question_tokens: set[str], tokenizer: Tokenizer = tokenize, related_tokens: frozenset[str] = frozenset()
+) -> str:
+    """The sentences that best cover the question, in reading order, within a size bound.
+
+    Chosen greedily: the sentence sharing the most with the question, then the one adding
+    the most question words the first lacks, so "mistral small 3.1 on a single 4090" gets
+    the sentence about the 4090 rather than a second one naming Mistral Small 3.1.
+    """
     sentences = split_sentences(text)
     if not sentences:
         return text[:MAX_EXCERPT_CHARS]
+    sentence_tokens = [set(tokenizer(sentence)) for sentence in sentences]
 
-    def score(index: int) -> float:
-        overlap = len(question_tokens & set(tokenizer(sentences[index])))
-        lead_bonus = 0.5 if index == 0 else 0.0  # news items state the fact first
-        analysis_penalty = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
-        return overlap + lead_bonus - analysis_penalty
+    def weight(tokens: set[str]) -> float:
+        return len(tokens & question_tokens) + EXPANSION_WEIGHT * len(tokens & related_tokens)
 
-    ranked = sorted(range(len(sentences)), key=lambda i: (-score(i), i))[:SENTENCES_PER_SOURCE]
-    chosen = [sentences[i].strip() for i in sorted(ranked)]
+    def position_bonus(index: int) -> float:
+        lead = 0.5 if index == 0 else 0.0  # news items state the fact first
+        analysis = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
+        return lead - analysis
+
+    chosen: list[int] = []
+    covered: set[str] = set()
+    for _ in range(min(SENTENCES_PER_SOURCE, len(sentences))):
+        best = max(
+            (i for i in range(len(sentences)) if i not in chosen),
+            key=lambda i: (weight(sentence_tokens[i] - covered) + position_bonus(i), weight(sentence_tokens[i]), -i),
+        )
+        chosen.append(best)
+        covered |= sentence_tokens[best]
     excerpt = ""
-    for sentence in chosen:
+    for sentence in (sentences[i].strip() for i in sorted(chosen)):
         candidate = f"{excerpt} {sentence}".strip()
         if len(candidate) > MAX_EXCERPT_CHARS:
             if not excerpt:

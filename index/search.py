@@ -57,6 +57,7 @@ class SearchResult:
     period_covered: bool = True
     signals: Signals = field(default_factory=Signals)
     question_terms: list[str] = field(default_factory=list)
+    expansions: list[str] = field(default_factory=list)  # translations, synonyms and typo fixes of the terms
 
 
 class Searcher:
@@ -165,6 +166,7 @@ class Searcher:
             return result
         dense = self.dense_scores(self.embedder.encode_query(question))
         expansions = self.expander.expand(terms) + self.cognates(terms)
+        result.expansions = expansions
         lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.scores(expansions)
         fused = self.fuse(dense, lexical)
         if not set(terms) - OVERVIEW_TERMS:  # "what happened in March?", "recap of April": the overview answers
