@@ -75,6 +75,16 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
         return cls(retriever, size, names)
 
+    def best_of(self, alternatives: list[list[str]]) -> np.ndarray:
+        """Sum over groups of the best-scoring token of each: a meaning counts once, however
+        many of its translations a passage uses ("lancé", "dévoilé" and "publié" for "release")."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for group in alternatives:
+            known = [token for token in group if token in self.vocabulary]
+            if known:
+                total += np.max([self.scores([token]) for token in known], axis=0)
+        return total
+
     def scores(self, tokens: list[str]) -> np.ndarray:
         known = [token for token in dict.fromkeys(tokens) if token in self.vocabulary]
         if not known:
@@ -90,15 +100,21 @@ class Expander:
         self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
 
     def expand(self, tokens: list[str]) -> list[str]:
-        present = set(tokens)
         added: dict[str, None] = {}
+        for group in self.expand_groups(tokens):
+            added.update(dict.fromkeys(group))
+        return list(added)
+
+    def expand_groups(self, tokens: list[str]) -> list[list[str]]:
+        """The tokens each matching group adds, one list per group (alternatives of one meaning)."""
+        present = set(tokens)
+        groups = []
         for group in self.groups:
             if any(set(entry) <= present for entry in group):
-                for entry in group:
-                    for token in entry:
-                        if token not in present:
-                            added.setdefault(token, None)
-        return list(added)
+                added = [t for t in dict.fromkeys(token for entry in group for token in entry) if t not in present]
+                if added:
+                    groups.append(added)
+        return groups
 
 
 @lru_cache(maxsize=1)

@@ -26,10 +26,12 @@ from .tokens import tokenize
 # entity match should win) and abstention need. BM25 carries more weight because the
 # default English MiniLM reads French digests poorly while names match lexically.
 DENSE_WEIGHT = 0.4
-EXPANSION_WEIGHT = 0.5  # translated/synonym terms count half as much as the question's own
+EXPANSION_WEIGHT = 0.75  # a translation or synonym of a question word counts 3/4 (its best form only)
 RRF_K = 60
-# Passages from outside the period a question names are kept, but far behind.
+# Passages from outside the period a question names are kept, but far behind; less far for
+# a relative period ("last month", "recently"), which people use loosely.
 OUT_OF_PERIOD_FACTOR = 0.35
+OUT_OF_RELATIVE_PERIOD_FACTOR = 0.6
 # Unknown question words of at least this length are matched to a corpus word one edit
 # away ("pytroch" ~ "pytorch"); shorter ones are too ambiguous.
 MIN_TYPO_LENGTH = 6
@@ -112,6 +114,19 @@ class Searcher:
                 )
         return found
 
+    def alternatives(self, terms: list[str]) -> list[list[str]]:
+        """Other forms of the question's words, one group per meaning: translations and
+        synonyms from the table, then each unknown word's typo fixes and cognates (a form
+        already in a translation group is not counted twice)."""
+        groups = self.expander.expand_groups(terms)
+        seen = {token for group in groups for token in group}
+        for term in terms:
+            found = [token for token in self.cognates([term]) if token not in seen]
+            if found:
+                groups.append(found)
+                seen.update(found)
+        return groups
+
     def _typo_neighbours(self, term: str) -> list[str]:
         """Corpus words one missing, extra or swapped letter away ("pytroch", "antropic").
 
@@ -165,15 +180,16 @@ class Searcher:
         if not self.stored.chunks:
             return result
         dense = self.dense_scores(self.embedder.encode_query(question))
-        expansions = self.expander.expand(terms) + self.cognates(terms)
-        result.expansions = expansions
-        lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.scores(expansions)
+        alternatives = self.alternatives(terms)
+        result.expansions = list(dict.fromkeys(token for group in alternatives for token in group))
+        lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.best_of(alternatives)
         fused = self.fuse(dense, lexical)
         if not set(terms) - OVERVIEW_TERMS:  # "what happened in March?", "recap of April": the overview answers
             fused = fused + OVERVIEW_BONUS * self.overview
         if parsed.period:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
-            fused = np.where(in_period, fused, fused * OUT_OF_PERIOD_FACTOR)
+            factor = OUT_OF_PERIOD_FACTOR if parsed.explicit else OUT_OF_RELATIVE_PERIOD_FACTOR
+            fused = np.where(in_period, fused, fused * factor)
         result.hits = self.top_items(fused, k)
         result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder, result.hits)
         return result

@@ -101,3 +101,14 @@ def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsServi
     for question in ["recap of march?", "quels sont les faits marquants d'avril ?"]:
         top = _top(built_service, question).hits[0].chunk
         assert top.section and top.section[0].startswith("Synthèse"), (question, top.section_label)
+
+
+def test_a_relative_period_is_a_softer_preference_than_a_named_month(built_service: NewsService) -> None:
+    # "last month" is the month before the newest digest (March); people use it loosely, so an
+    # April item still ranks, while "in March" keeps April far behind.
+    import index.search as search
+
+    assert search.OUT_OF_PERIOD_FACTOR < search.OUT_OF_RELATIVE_PERIOD_FACTOR < 1
+    loose = built_service.searcher.search("why was gpt-4o too flattering last month?", 5)
+    assert loose.period is not None and loose.period.start == "2025-03"
+    assert any(hit.chunk.month == "2025-04" and "GPT-4o" in hit.chunk.text for hit in loose.hits[:3])

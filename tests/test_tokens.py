@@ -48,3 +48,27 @@ def test_month_abbreviations_are_dates_not_words() -> None:
     # "nov. 2024" in a digest must not give a token that "nova" (stem "nov") would match.
     assert tokenize("le 4 nov. 2024, en déc. et sept.") == ["4", "2024"]
     assert tokenize("Amazon Nova") == tokenize("amazon nova") != []
+
+
+def test_a_meaning_counts_once_however_many_translations_a_passage_uses() -> None:
+    from index.lexical import LexicalIndex
+    from index.models import Chunk
+
+    def chunk(n: int, text: str) -> Chunk:
+        return Chunk(id=str(n), path="d.md", digest_title="t", month="2025-04", language="fr", section=[],
+                     text=text, links=[], position=n, block=n)
+
+    texts = [
+        "Meta a lancé, dévoilé, publié et déployé beaucoup de choses.",  # four translations of "release"
+        "Meta a lancé LLaMA 4 et son modèle Scout pour les développeurs.",  # one translation, and the product
+        "Un texte sans rapport sur la météo du printemps.",
+        "Un autre texte sans rapport sur la cuisine.",
+    ]
+    index = LexicalIndex.build([chunk(n, text) for n, text in enumerate(texts)])
+    groups = default_expander().expand_groups(tokenize("release"))
+    assert len(groups) == 1 and set(tokenize("lancé dévoilé publié")) <= set(groups[0])
+    best = index.best_of(groups)
+    summed = index.scores(groups[0])
+    assert summed[0] > summed[1]  # summing rewards piling up synonyms...
+    assert best[0] <= max(index.scores([t])[0] for t in groups[0]) + 1e-6  # ...the best form alone does not
+    assert best[1] > 0 and best[2] == 0
