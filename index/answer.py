@@ -23,7 +23,7 @@ SENTENCES_PER_SOURCE = 2
 MAX_EXCERPT_CHARS = 420
 # A passage is cited in the answer only if it scores close to the best one.
 RELATIVE_SCORE_FLOOR = 0.80
-# A translated or corrected question word counts this much in choosing sentences (as in search).
+# A translated or corrected question word counts this much as the word itself in choosing sentences.
 EXPANSION_WEIGHT = 0.5
 
 PHRASES: dict[str, dict[str, str]] = {

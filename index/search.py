@@ -85,6 +85,10 @@ class Searcher:
         self.names = self.lexical.names
         self.chunk_tokens = [set(self.tokenize(chunk.text)) | set(self.tokenize(" ".join(chunk.section))) for chunk in stored.chunks]
         self.document_frequency = Counter(token for tokens in self.chunk_tokens for token in tokens)
+        self.item_tokens = {
+            key: set().union(*(self.chunk_tokens[self.index_of[chunk.id]] for chunk in pieces))
+            for key, pieces in self.items.items()
+        }
         self.vocabulary_by_prefix: dict[str, list[str]] = defaultdict(list)
         for token in self.document_frequency:
             if token.isalpha() and len(token) >= 5:
@@ -234,8 +238,8 @@ class Searcher:
         self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str], question: str, hits: list[Hit]
     ) -> Signals:
         best = int(np.argmax(fused))
-        item_tokens = self._item_tokens(self.stored.chunks[best].item_key)
-        hit_tokens = set().union(*(self._item_tokens(hit.chunk.item_key) for hit in hits))
+        item_tokens = self.item_tokens[self.stored.chunks[best].item_key]
+        hit_tokens = set().union(*(self.item_tokens[hit.chunk.item_key] for hit in hits))
         unique_terms = set(terms)
         found = [
             t for t in unique_terms
@@ -256,12 +260,6 @@ class Searcher:
             unknown_names=unknown_names,
             matched_versions=sorted(t for t in unique_terms if _looks_like_name(t) and t in hit_tokens),
         )
-
-    def _item_tokens(self, item_key: str) -> set[str]:
-        tokens: set[str] = set()
-        for chunk in self.items[item_key]:
-            tokens |= self.chunk_tokens[self.index_of[chunk.id]]
-        return tokens
 
     def _is_product_version(self, token: str, question: str) -> bool:
         """Whether a versioned token names a product release ("GPT-7", "qwen3", "grok 4").
