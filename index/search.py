@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
 from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
 from .periods import parse_period
 from .store import StoredIndex
 from .tokens import tokenize
 
-# Fusion: a convex combination of the dense cosine and the max-normalised BM25 score.
+# Fusion: a convex combination of the dense cosine (rescaled by the model's calibration, so
+# that unrelated text counts 0 whichever model spreads scores how) and the max-normalised BM25 score.
 # Chosen over reciprocal rank fusion on the dev set (see `newsbot eval --fusion rrf`):
 # RRF throws away how far ahead the best passage is, which both ranking (a strong
 # entity match should win) and abstention need. BM25 carries more weight because the
@@ -60,6 +61,7 @@ class SearchResult:
     signals: Signals = field(default_factory=Signals)
     question_terms: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # translations, synonyms and typo fixes of the terms
+    calibration: DenseCalibration = MINILM_CALIBRATION  # how to read signals.dense_top
 
 
 class Searcher:
@@ -177,7 +179,9 @@ class Searcher:
         """The k best news items for a question, best first, with the period understood."""
         parsed = parse_period(question, self.newest_month)
         terms = self.tokenize(parsed.remainder)
-        result = SearchResult(hits=[], period=parsed.period, question_terms=terms)
+        result = SearchResult(
+            hits=[], period=parsed.period, question_terms=terms, calibration=self.embedder.calibration
+        )
         if parsed.period and not any(parsed.period.contains(m) for m in self.covered_months):
             result.period_covered = False
             return result
@@ -215,7 +219,7 @@ class Searcher:
             return lexical
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical_n = lexical / top if top > 0 else lexical
-        return DENSE_WEIGHT * np.clip(dense, 0, 1) + (1 - DENSE_WEIGHT) * lexical_n
+        return DENSE_WEIGHT * self.embedder.calibration.rescale(dense) + (1 - DENSE_WEIGHT) * lexical_n
 
     def top_items(self, scores: np.ndarray, k: int) -> list[Hit]:
         """Best-scoring chunk per item, near-duplicates dropped, the k best items merged whole."""

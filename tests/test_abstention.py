@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from index.abstention import is_answerable, is_related
+from index.e5 import E5_CALIBRATION
+from index.embedding import MINILM_CALIBRATION, DenseCalibration
+from index.search import SearchResult, Signals
 from index.service import NewsService
 
 
@@ -70,3 +75,32 @@ def test_passages_sharing_no_word_with_the_question_are_not_offered_as_related(b
     # MiniLM gives "sora" 0.34 against LLaMA 4 and Gemini items: not worth showing as "maybe related".
     answer = built_service.ask("what's the latest with sora?")
     assert answer.abstained and answer.sources == []
+
+
+def _result(calibration: DenseCalibration, dense_top: float, coverage: float) -> SearchResult:
+    return SearchResult(
+        hits=[], period=None, question_terms=["robot"], signals=Signals(dense_top=dense_top, coverage=coverage),
+        calibration=calibration,
+    )
+
+
+def test_a_close_passage_vouches_for_an_answer_only_in_the_model_calibrated_languages() -> None:
+    close = _result(MINILM_CALIBRATION, dense_top=0.40, coverage=0.15)
+    assert is_answerable(close, "en")
+    assert not is_answerable(close, "fr")
+    assert not is_answerable(_result(MINILM_CALIBRATION, dense_top=0.40, coverage=0.05), "en")  # shares no word
+
+
+def test_each_model_is_read_on_its_own_scale() -> None:
+    # 0.5 is close for MiniLM but below what multilingual-e5 gives unrelated text.
+    assert is_answerable(_result(MINILM_CALIBRATION, dense_top=0.50, coverage=0.15), "en")
+    assert not is_answerable(_result(E5_CALIBRATION, dense_top=0.50, coverage=0.15), "en")
+    assert is_answerable(_result(E5_CALIBRATION, dense_top=0.85, coverage=0.15), "en")
+    assert is_related(_result(E5_CALIBRATION, dense_top=0.81, coverage=0.05), "en")
+    assert not is_related(_result(E5_CALIBRATION, dense_top=0.79, coverage=0.05), "en")
+
+
+def test_calibration_maps_unrelated_scores_to_zero_before_fusion() -> None:
+    scores = np.array([-0.1, 0.80, 0.90, 1.0], dtype=np.float32)
+    assert np.allclose(E5_CALIBRATION.rescale(scores), [0.0, 0.0, 0.5, 1.0], atol=1e-6)
+    assert np.allclose(MINILM_CALIBRATION.rescale(np.array([0.20, 0.60])), [0.0, 0.5])
