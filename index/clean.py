@@ -87,10 +87,12 @@ def word_counts(text: str) -> Counter[str]:
 
 
 def repair_truncated_words(text: str, vocabulary: Counter[str]) -> str:
-    """Restore the last letter a pasted citation ate ("févrie ([…](…))" -> "février").
+    """Restore the last letters a pasted citation ate ("févrie ([…](…))" -> "février").
 
     Only a word unknown to the vocabulary is touched, and only when a known word
-    extends it by one or two letters; the most frequent such word wins.
+    extends it by one or two letters; the most frequent such word wins. A word cut
+    shorter than that ("l'innova" of "innovation") is not guessed at: it gets an
+    ellipsis, so a quoted sentence shows that it was cut rather than misspelt.
     """
 
     def repair(match: re.Match[str]) -> str:
@@ -98,14 +100,12 @@ def repair_truncated_words(text: str, vocabulary: Counter[str]) -> str:
         lower = word.lower()
         if vocabulary.get(lower) or len(lower) < 3 or lower.isdigit():
             return word
-        candidates = [
-            (count, known) for known, count in vocabulary.items()
-            if known.startswith(lower) and 0 < len(known) - len(lower) <= 2
-        ]
-        if not candidates:
-            return word
-        best = max(candidates)[1]
-        return word + best[len(lower):]
+        extensions = [(count, known) for known, count in vocabulary.items() if known.startswith(lower) and known != lower]
+        close = [(count, known) for count, known in extensions if len(known) - len(lower) <= 2]
+        if close:
+            best = max(close)[1]
+            return word + best[len(lower):]
+        return word + "…" if extensions else word
 
     return _WORD_BEFORE_CITATION.sub(repair, text)
 
@@ -176,6 +176,7 @@ def tidy_whitespace(text: str) -> str:
     text = re.sub(r" +([\U000F0000-\U000FFFFD]+)", r"\1", text)
     text = re.sub(r"\( +", "(", text)
     text = re.sub(r"\(\s*\)", "", text)
+    text = re.sub(r"…((?:[\U000F0000-\U000FFFFD])*)\.(?!\.)", r"…\1", text)  # "l’innova…." of a cut word
     return text.strip()
 
 

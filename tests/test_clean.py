@@ -169,6 +169,17 @@ def test_repair_truncated_words_picks_the_most_frequent_completion():
     )
 
 
+def test_a_word_cut_too_short_to_guess_gets_an_ellipsis():
+    vocabulary = Counter({"innovation": 3, "innovations": 1, "aspects": 2})
+    assert clean.repair_truncated_words("freiner l’innova ([t](https://u.example/a))", vocabulary) == (
+        "freiner l’innova… ([t](https://u.example/a))"
+    )
+    text, anchors = clean.clean_passage("ne pas freiner l’innova… ([t](https://u.example/a)). Ce code")
+    assert text == "ne pas freiner l’innova… Ce code" and anchors[0][0] == len("ne pas freiner l’innova…")
+    # An unknown word that no known word extends is a word in its own right.
+    assert clean.repair_truncated_words("Zylqor ([t](https://u.example/a))", vocabulary) == "Zylqor ([t](https://u.example/a))"
+
+
 def test_word_counts_skips_words_a_citation_may_have_truncated():
     counts = clean.word_counts("fin févrie ([t](https://u.example/a)) puis février")
     assert counts["février"] == 1 and "févrie" not in counts and counts["fin"] == 1
