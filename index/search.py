@@ -38,6 +38,7 @@ OUT_OF_RELATIVE_PERIOD_FACTOR = 0.6
 MIN_TYPO_LENGTH = 6
 # Added to overview passages when a question names no topic, only (maybe) a period.
 OVERVIEW_BONUS = 0.3
+OTHER_OVERVIEW_SHARE = 0.8  # of the bonus, for summary passages other than a digest's opening
 # Two passages this similar (token Jaccard) are the same text; keep the better one.
 DUPLICATE_JACCARD = 0.8
 
@@ -62,6 +63,7 @@ class SearchResult:
     question_terms: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)  # translations, synonyms and typo fixes of the terms
     calibration: DenseCalibration = MINILM_CALIBRATION  # how to read signals.dense_top
+    overview: bool = False  # asks for the gist of a period ("tl;dr of March"), not for a topic
 
 
 class Searcher:
@@ -101,7 +103,18 @@ class Searcher:
             if len(token) >= MIN_TYPO_LENGTH:
                 for variant in _deletions(token) | {token}:
                     self.words_by_deletion[variant].append(token)
-        self.overview = np.array([_is_overview(chunk) for chunk in stored.chunks], dtype=np.float32)
+        last_position: dict[str, int] = {}
+        for chunk in stored.chunks:
+            last_position[chunk.path] = max(last_position.get(chunk.path, 0), chunk.position)
+        # The opening paragraph comes first in a recap: it is how the digest itself sums up.
+        self.overview = np.array(
+            [
+                (1.0 if chunk.position == 0 else OTHER_OVERVIEW_SHARE)
+                * _is_overview(chunk, is_last=chunk.position == last_position[chunk.path])
+                for chunk in stored.chunks
+            ],
+            dtype=np.float32,
+        )
         # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
         self.versioned_products = {m.group(1) for t in self.document_frequency if (m := _PRODUCT_VERSION.match(t))}
 
@@ -191,9 +204,12 @@ class Searcher:
         alternatives = self.alternatives(terms)
         result.expansions = list(dict.fromkeys(token for group in alternatives for token in group))
         lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.best_of(alternatives)
-        fused = self.fuse(dense, lexical)
-        if not set(terms) - OVERVIEW_TERMS:  # "what happened in March?", "recap of April": the overview answers
-            fused = fused + OVERVIEW_BONUS * self.overview
+        result.overview = not set(terms) - OVERVIEW_TERMS
+        if result.overview:  # "what happened in March?", "tl;dr of April": the digests' summaries answer,
+            # and passages that happen to use the question's words ("gros", "horizon") do not.
+            fused = self.fuse(dense, np.zeros_like(lexical)) + OVERVIEW_BONUS * self.overview
+        else:
+            fused = self.fuse(dense, lexical)
         if parsed.period:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
             factor = OUT_OF_PERIOD_FACTOR if parsed.explicit else OUT_OF_RELATIVE_PERIOD_FACTOR
@@ -280,16 +296,33 @@ _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
 _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
 # Words that ask for the month as a whole rather than a topic.
+# Words that ask for the gist rather than a topic: a question made only of these (and a
+# period) is answered from the digests' summaries.
 OVERVIEW_TERMS = frozenset(tokenize(
     "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
-    "résumé résumer résume synthèse bilan essentiel retenir principaux principales faits marquants grandes lignes"
+    "tldr tl dr gist rundown roundup round up wrap takeaways takeaway vibe vibes nutshell quick brief briefly short "
+    "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
+    "lignes gros bref rapide rapidement tour horizon ambiance"
 ))
 _OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
 
 
-def _is_overview(chunk: Chunk) -> bool:
-    """A digest's summary section (or its opening paragraph, which plays that role)."""
-    return chunk.position == 0 or bool(chunk.section and _OVERVIEW.match(chunk.section[0]))
+# A paragraph that says it sums up, wherever it stands ("En synthèse, l'écosystème…").
+_SUMMING_UP = re.compile(
+    r"^(en (synth[eè]se|r[ée]sum[ée]|conclusion|bref|somme)|somme toute|pour (conclure|r[ée]sumer)|"
+    r"in (summary|conclusion|short|sum|a nutshell)|all in all|to (sum up|summari[sz]e|conclude)|overall)\b",
+    re.I,
+)
+
+
+def _is_overview(chunk: Chunk, is_last: bool = False) -> bool:
+    """A digest's summary section, its opening paragraph (which plays that role), or a paragraph
+    summing up the digest: at top level or at the very end, not one item's own "en synthèse"."""
+    return (
+        chunk.position == 0
+        or bool(chunk.section and _OVERVIEW.match(chunk.section[0]))
+        or (bool(_SUMMING_UP.match(chunk.text)) and (len(chunk.section) <= 1 or is_last))
+    )
 
 
 def _looks_like_name(token: str) -> bool:

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 
 _STOP_WORDS = frozenset(
     """
@@ -26,7 +26,7 @@ _STOP_WORDS = frozenset(
     done has have had having not no so than then too very can could would should will shall may might
     what which who whom whose when where why how about into over after before during between through
     any all some more most other such only own same just also up down out off again further once here
-    tell say says said news latest recent recently new month months year digest digests please
+    give gimme tell say says said news latest recent recently new month months year digest digests please
     le la les l un une des du de d et ou mais si à a au aux en dans sur par pour avec sans sous
     est sont était été être ont avait avaient ce cet cette ces c ça cela celui celle qui que qu quoi
     quel quelle quels quelles dont où quand comment pourquoi combien il elle ils elles on nous vous je

@@ -97,10 +97,22 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         assert "OpenAI" in top.text, (question, top.section_label)
 
 
-def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService) -> None:
-    for question in ["recap of march?", "quels sont les faits marquants d'avril ?"]:
-        top = _top(built_service, question).hits[0].chunk
-        assert top.section and top.section[0].startswith("Synthèse"), (question, top.section_label)
+@pytest.mark.parametrize(
+    ("question", "month"),
+    [
+        ("recap of march?", "2025-03"),
+        ("quels sont les faits marquants d'avril ?", "2025-04"),
+        ("whats the tl;dr on march? overall vibe", "2025-03"),
+        ("quick rundown of april", "2025-04"),
+        ("en gros il s'est passé quoi en mars ?", "2025-03"),
+        ("tour d'horizon de l'ia en avril", "2025-04"),
+    ],
+)
+def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
+    top = _top(built_service, question).hits[0].chunk
+    is_summary = top.position == 0 or (top.section and top.section[0].startswith("Synthèse"))  # or the opening
+    assert top.month == month and is_summary, (question, top.section_label)
+    assert built_service.ask(question).abstained is False
 
 
 def test_a_relative_period_is_a_softer_preference_than_a_named_month(built_service: NewsService) -> None:
