@@ -21,7 +21,6 @@ from .settings import BUNDLED_MODEL
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class DenseCalibration:
     """How to read one model's cosine scores: each model spreads them differently.

@@ -295,7 +295,6 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
 _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
-# Words that ask for the month as a whole rather than a topic.
 # Words that ask for the gist rather than a topic: a question made only of these (and a
 # period) is answered from the digests' summaries.
 OVERVIEW_TERMS = frozenset(tokenize(
