@@ -176,21 +176,6 @@ class Searcher:
                 unknown.append(match.group())
         return unknown
 
-    def unknown_owners(self, text: str) -> list[str]:
-        """Owners in the possessive ("tesla's optimus") that no digest mentions, capitalised or not.
-
-        People type names in lower case, but "X's" still marks X as a company or a person:
-        unless a determiner makes it a common noun ("the world's", "my boss's").
-        """
-        unknown = []
-        for match in _POSSESSIVE.finditer(text):
-            if (match.group("before") or "").lower() in _DETERMINERS:
-                continue
-            tokens = self.tokenize(match.group("owner"))
-            if tokens and not any(self._known(t) or self._typo_neighbours(t) for t in tokens):
-                unknown.append(match.group("owner"))
-        return unknown
-
     def _known(self, token: str) -> bool:
         return token in self.document_frequency or bool(self.expander.expand([token]) or self.cognates([token]))
 
@@ -289,7 +274,7 @@ class Searcher:
             if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
             and self._is_product_version(t, question)
         ]
-        unknown_names = unknown_versions + self.unknown_capitalised(question) + self.unknown_owners(question)
+        unknown_names = unknown_versions + self.unknown_capitalised(question)
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
             unknown_names=unknown_names,
@@ -310,8 +295,6 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
 _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
-_DETERMINERS = frozenset("the a an this that my your his her its our their every each one".split())
-_POSSESSIVE = re.compile(r"(?:(?P<before>\w+)\s+)?(?P<owner>[^\W\d_][\w-]*)['’]s\b")
 # Words that ask for the gist rather than a topic: a question made only of these (and a
 # period) is answered from the digests' summaries.
 OVERVIEW_TERMS = frozenset(tokenize(

@@ -104,13 +104,3 @@ def test_calibration_maps_unrelated_scores_to_zero_before_fusion() -> None:
     scores = np.array([-0.1, 0.80, 0.90, 1.0], dtype=np.float32)
     assert np.allclose(E5_CALIBRATION.rescale(scores), [0.0, 0.0, 0.5, 1.0], atol=1e-6)
     assert np.allclose(MINILM_CALIBRATION.rescale(np.array([0.20, 0.60])), [0.0, 0.5])
-
-
-def test_an_owner_no_digest_mentions_is_an_unknown_name_even_in_lower_case(built_service: NewsService) -> None:
-    searcher = built_service.searcher
-    assert searcher.unknown_owners("any update on duolingo's ai tutor?") == ["duolingo"]
-    assert searcher.unknown_owners("what's nvidia's groot n1 model for?") == []  # the digests know nvidia
-    assert searcher.unknown_owners("what's the world's biggest open model?") == []  # a determiner: a common noun
-    assert searcher.unknown_owners("let's talk about mistral, it's open") == []  # contractions
-    assert built_service.ask("any update on duolingo's ai tutor?").abstained is True
-    assert built_service.ask("what's nvidia's groot n1 model for?").abstained is False
