@@ -16,6 +16,14 @@ _MONTH_NAMES = sorted((name for name in MONTHS if len(name) > 3 or name == "mai"
 # "may" is too common an English word to read as a month unless a year or "in" is next to it.
 _MONTH = r"(?P<month>" + "|".join(n for n in _MONTH_NAMES if n != "may") + r"|(?<=in )may|may(?= \d{4}))"
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b")
+# "summer 2024", "l'été 2024": a season needs its year here ("a été publié", "spring symposium").
+_SEASON_MONTHS = {
+    "spring": (3, 5), "printemps": (3, 5), "summer": (6, 8), "ete": (6, 8),
+    "autumn": (9, 11), "fall": (9, 11), "automne": (9, 11), "winter": (12, 2), "hiver": (12, 2),
+}
+_SEASON_YEAR = re.compile(
+    r"\b(?P<season>" + "|".join(_SEASON_MONTHS) + r")\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2})\b"
+)
 _YEAR = re.compile(r"\b(?:in|en|of|de|during|pendant|durant)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$")
 
 _PREVIOUS_MONTH = re.compile(
@@ -46,6 +54,9 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
         keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]
         period = Period(min(keys), max(keys))
         return PeriodQuery(period, _remove(question, text, months), explicit=True)
+    season = _SEASON_YEAR.search(text)
+    if season:
+        return PeriodQuery(_season_period(season.group("season"), int(season.group("year"))), _remove(question, text, [season]), True)
     year = _YEAR.search(text)
     if year:
         value = int(year.group("year") or year.group("alone"))
@@ -59,6 +70,13 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
         if current:
             return PeriodQuery(Period(newest_month, newest_month), _remove(question, text, [current]), explicit=False)
     return PeriodQuery(None, question, explicit=False)
+
+
+def _season_period(season: str, year: int) -> Period:
+    first, last = _SEASON_MONTHS[season]
+    if first > last:  # winter 2025: December 2024 to February 2025
+        return Period(month_key(year - 1, first), month_key(year, last))
+    return Period(month_key(year, first), month_key(year, last))
 
 
 def _resolve(month_name: str, year: str | None, newest_month: str | None) -> str:

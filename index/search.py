@@ -300,6 +300,8 @@ _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
 OVERVIEW_TERMS = frozenset(tokenize(
     "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
     "tldr tl dr gist rundown roundup round up wrap takeaways takeaway vibe vibes nutshell quick brief briefly short "
+    "developments headlines updates announcements happenings events "
+    "annonces nouveautés événements temps forts "
     "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
     "lignes gros bref rapide rapidement tour horizon ambiance"
 ))

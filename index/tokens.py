@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 5
 
 _STOP_WORDS = frozenset(
     """
@@ -83,13 +83,22 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
         if "-" in word and all(p in _STOP_WORDS for p in parts_all):  # "est-il", "y-a-t-il"
             continue
         if _VERSIONED.search(word) or "-" in word:
-            compact = word.replace("-", "")
+            compact = _drop_descriptive_suffix(word).replace("-", "")
             tokens.append(compact)
             parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
             tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
         elif word not in _STOP_WORDS and (len(word) > 1 or word.isdigit()):
             tokens.append(word if word.isdigit() or word in names else stem(word))
     return tokens
+
+
+# "GPT-3.5-class", "GPT-4-level": the product is GPT-3.5, the suffix only describes it.
+_DESCRIPTIVE_SUFFIXES = frozenset("class level style like based sized size grade type tier powered".split())
+
+
+def _drop_descriptive_suffix(word: str) -> str:
+    head, _, last = word.rpartition("-")
+    return head if head and last in _DESCRIPTIVE_SUFFIXES and any(c.isdigit() for c in head) else word
 
 
 _PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")

@@ -49,6 +49,8 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "will a single 4090 be enough for mistral small 3.1?",  # a word then a number is not a product
         "sklearn 1.7 ça sort qd ?",  # SMS French, and a name the digests spell "scikit-learn"
         "does sd3 fit on a potato gpu?",  # the product is in the digests, however oddly it is asked
+        "by how much has the price of a GPT-3.5-class model fallen?",  # "-class" describes a known version
+        "is the lead actor's face consistent across shots with runway's new model?",  # a common noun's possessive
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:

@@ -48,7 +48,7 @@ def test_holdout_set_meets_the_bar(built_service: NewsService) -> None:
 # blind3 misses one cross-language question at hit@5 (31 of 32), so its floor is one question lower.
 @pytest.mark.parametrize(
     ("dataset", "min_hit_at_5"),
-    [("blind.jsonl", 0.97), ("blind2.jsonl", 0.97), ("blind3.jsonl", 0.96), ("blind4.jsonl", 0.97)],
+    [("blind.jsonl", 0.97), ("blind2.jsonl", 0.97), ("blind3.jsonl", 0.96), ("blind4.jsonl", 0.97), ("blind5.jsonl", 0.97)],
 )
 def test_blind_sets_meet_the_bar(built_service: NewsService, dataset: str, min_hit_at_5: float) -> None:
     """Written by someone who had not seen the code; their first runs are in the README."""

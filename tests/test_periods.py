@@ -25,6 +25,9 @@ NEWEST = "2025-04"
         ("latest news about Google", "2025-04", "2025-04"),
         ("quoi de nouveau récemment ?", "2025-04", "2025-04"),
         ("what is new this month", "2025-04", "2025-04"),
+        ("anything big happen in ai over summer 2024?", "2024-06", "2024-08"),
+        ("les annonces de l'été 2024", "2024-06", "2024-08"),
+        ("winter 2025 releases", "2024-12", "2025-02"),  # December to February
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
@@ -33,7 +36,11 @@ def test_periods_are_understood(question: str, start: str, end: str) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["What is GPT-4.5?", "may I ask about Claude?", "c'est quoi TerraMind ?", "quoi de neuf sur Gemini 2.5 ?"],
+    [
+        "What is GPT-4.5?", "may I ask about Claude?", "c'est quoi TerraMind ?", "quoi de neuf sur Gemini 2.5 ?",
+        "what was the aaai spring symposium about",  # a season without its year is not a period
+        "le modèle a été publié par Mistral",  # "été" the participle
+    ],
 )
 def test_questions_without_a_period(question: str) -> None:
     assert parse_period(question, NEWEST).period is None

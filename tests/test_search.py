@@ -106,6 +106,8 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("quick rundown of april", "2025-04"),
         ("en gros il s'est passé quoi en mars ?", "2025-03"),
         ("tour d'horizon de l'ia en avril", "2025-04"),
+        ("the main headlines of march?", "2025-03"),
+        ("les grandes annonces d'avril ?", "2025-04"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:

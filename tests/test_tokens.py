@@ -11,6 +11,7 @@ def test_model_names_are_kept_whole_in_every_spelling() -> None:
     assert "o4mini" in tokenize("o4-mini")
     assert "llama4" in tokenize("LLaMA 4") and "llama4" in tokenize("Llama-4")
     assert "gen4" in tokenize("Runway Gen-4")
+    assert "gpt3.5" in tokenize("a GPT-3.5-class model") and "gpt4" in tokenize("gpt-4-level")  # the suffix only describes
 
 
 def test_accents_and_stop_words() -> None:
