@@ -38,7 +38,7 @@ OUT_OF_RELATIVE_PERIOD_FACTOR = 0.6
 MIN_TYPO_LENGTH = 6
 # Added to overview passages when a question names no topic, only (maybe) a period.
 OVERVIEW_BONUS = 0.3
-OTHER_OVERVIEW_SHARE = 0.8  # of the bonus, for summary passages other than a digest's opening
+OVERVIEW_DENSE_SHARE = 0.25
 # Two passages this similar (token Jaccard) are the same text; keep the better one.
 DUPLICATE_JACCARD = 0.8
 
@@ -106,13 +106,8 @@ class Searcher:
         last_position: dict[str, int] = {}
         for chunk in stored.chunks:
             last_position[chunk.path] = max(last_position.get(chunk.path, 0), chunk.position)
-        # The opening paragraph comes first in a recap: it is how the digest itself sums up.
         self.overview = np.array(
-            [
-                (1.0 if chunk.position == 0 else OTHER_OVERVIEW_SHARE)
-                * _is_overview(chunk, is_last=chunk.position == last_position[chunk.path])
-                for chunk in stored.chunks
-            ],
+            [_overview_weight(chunk, is_last=chunk.position == last_position[chunk.path]) for chunk in stored.chunks],
             dtype=np.float32,
         )
         # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
@@ -206,8 +201,9 @@ class Searcher:
         lexical = self.lexical.scores(terms) + EXPANSION_WEIGHT * self.lexical.best_of(alternatives)
         result.overview = not set(terms) - OVERVIEW_TERMS
         if result.overview:  # "what happened in March?", "tl;dr of April": the digests' summaries answer,
-            # and passages that happen to use the question's words ("gros", "horizon") do not.
-            fused = self.fuse(dense, np.zeros_like(lexical)) + OVERVIEW_BONUS * self.overview
+            # and passages that happen to use the question's words ("gros", "horizon") do not; closeness
+            # in meaning only breaks ties (with MiniLM it mostly measures the question's language).
+            fused = OVERVIEW_BONUS * self.overview + OVERVIEW_DENSE_SHARE * self.fuse(dense, np.zeros_like(lexical))
         else:
             fused = self.fuse(dense, lexical)
         if parsed.period:
@@ -316,14 +312,20 @@ _SUMMING_UP = re.compile(
 )
 
 
-def _is_overview(chunk: Chunk, is_last: bool = False) -> bool:
-    """A digest's summary section, its opening paragraph (which plays that role), or a paragraph
-    summing up the digest: at top level or at the very end, not one item's own "en synthèse"."""
-    return (
-        chunk.position == 0
-        or bool(chunk.section and _OVERVIEW.match(chunk.section[0]))
-        or (bool(_SUMMING_UP.match(chunk.text)) and (len(chunk.section) <= 1 or is_last))
-    )
+def _overview_weight(chunk: Chunk, is_last: bool = False) -> float:
+    """How well a passage answers "recap of March" (share of the overview bonus).
+
+    Best, a section the digest titles as its summary, its first paragraph first; then an
+    untitled opening paragraph, or a paragraph summing up the digest (at top level or at the
+    very end, not one item's own "en synthèse"); anything else not at all.
+    """
+    if chunk.section and _OVERVIEW.match(chunk.section[0]):
+        return 1.0 if chunk.position == 0 else 0.9
+    if chunk.position == 0:
+        return 0.8
+    if _SUMMING_UP.match(chunk.text) and (len(chunk.section) <= 1 or is_last):
+        return 0.8
+    return 0.0
 
 
 def _looks_like_name(token: str) -> bool:

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 5
+TOKENIZER_VERSION = 6
 
 _STOP_WORDS = frozenset(
     """
@@ -45,6 +45,7 @@ _STOP_WORDS = frozenset(
     jan janv feb febr fev fevr apr avr jun juil jul aug sep sept oct nov dec
     us since until while because whether though although via depuis pendant lors puisque
     qd pq pk koi ki kel bcp tjrs
+    pourriez pouvez peux pourrais pourrait voudrais voulez veux aimerais souhaite souhaiterais
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -108,6 +108,7 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("tour d'horizon de l'ia en avril", "2025-04"),
         ("the main headlines of march?", "2025-03"),
         ("les grandes annonces d'avril ?", "2025-04"),
+        ("Pourriez-vous me faire une synthèse du mois dernier ?", "2025-03"),  # politeness is not a topic
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
@@ -115,6 +116,13 @@ def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsServi
     is_summary = top.position == 0 or (top.section and top.section[0].startswith("Synthèse"))  # or the opening
     assert top.month == month and is_summary, (question, top.section_label)
     assert built_service.ask(question).abstained is False
+
+
+def test_a_recap_prefers_the_digests_own_summary_over_an_articles_opening(built_service: NewsService) -> None:
+    # An English question is closer in meaning to the English article's introduction, but the
+    # French digest's summary section is the recap of the month.
+    top = _top(built_service, "could you sum up the key AI developments this month?").hits[0].chunk
+    assert top.section[0].startswith("Synthèse") and top.month == "2025-04", top.section_label
 
 
 def test_a_relative_period_is_a_softer_preference_than_a_named_month(built_service: NewsService) -> None:
