@@ -24,7 +24,7 @@ _SEASON_MONTHS = {
 _SEASON_YEAR = re.compile(
     r"\b(?P<season>" + "|".join(_SEASON_MONTHS) + r")\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2})\b"
 )
-_YEAR = re.compile(r"\b(?:in|en|of|de|during|pendant|durant)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$")
+_YEAR = re.compile(r"\b(?:in|en|of|de|during|pendant|durant|for|pour)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$")
 
 _PREVIOUS_MONTH = re.compile(
     r"\b(last month|previous month|past month|month before|le mois (dernier|precedent|passe)|"
@@ -33,7 +33,7 @@ _PREVIOUS_MONTH = re.compile(
 _CURRENT_MONTH = re.compile(
     r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours|latest|most recent|newest|recent(ly)?|"
     r"lately|right now|these days|en ce moment|actuellement|ces temps-ci|"
-    r"dernieres? (nouvelles|actus?|actualites|annonces|news)|recemment|derniers? (mois|digest))\b"
+    r"dernieres? (nouvelles|actus?|actualites|annonces|news)|recemment|dernierement|derniers? (mois|digest))\b"
 )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .digest_language import named_digest_language
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
 from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
@@ -33,6 +34,8 @@ RRF_K = 60
 # a relative period ("last month", "recently"), which people use loosely.
 OUT_OF_PERIOD_FACTOR = 0.35
 OUT_OF_RELATIVE_PERIOD_FACTOR = 0.6
+# Passages in another language than the digest a question names ("the English article").
+OTHER_LANGUAGE_FACTOR = 0.6
 # Unknown question words of at least this length are matched to a corpus word one edit
 # away ("pytroch" ~ "pytorch"); shorter ones are too ambiguous.
 MIN_TYPO_LENGTH = 6
@@ -84,6 +87,7 @@ class Searcher:
         self.fusion = fusion
         self.items = _group_items(stored.chunks)
         self.months = np.array([chunk.month for chunk in stored.chunks])
+        self.languages = np.array([chunk.language for chunk in stored.chunks])
         self.covered_months = sorted({entry.month for entry in stored.manifest.digests})
         self.index_of = {chunk.id: i for i, chunk in enumerate(stored.chunks)}
         self.names = self.lexical.names
@@ -206,6 +210,9 @@ class Searcher:
             fused = OVERVIEW_BONUS * self.overview + OVERVIEW_DENSE_SHARE * self.fuse(dense, np.zeros_like(lexical))
         else:
             fused = self.fuse(dense, lexical)
+        language = named_digest_language(question)
+        if language:  # "the English article": its passages first, the others kept behind
+            fused = np.where(self.languages == language, fused, fused * OTHER_LANGUAGE_FACTOR)
         if parsed.period:
             in_period = (self.months >= parsed.period.start) & (self.months <= parsed.period.end)
             factor = OUT_OF_PERIOD_FACTOR if parsed.explicit else OUT_OF_RELATIVE_PERIOD_FACTOR
@@ -328,9 +335,13 @@ def _overview_weight(chunk: Chunk, is_last: bool = False) -> float:
     return 0.0
 
 
+# "10m tokens", "405b", "128k", "24gb", "11ms": a number with its unit is a quantity, not a name.
+_QUANTITY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|b|bn|t|g|gb|tb|mb|ms|s|h|x|w|kw|mw|gw|px|p|fps|hz)")
+
+
 def _looks_like_name(token: str) -> bool:
-    """A product name with a version ("gpt7", "qwen3"), not a year or a plain number."""
-    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+    """A product name with a version ("gpt7", "qwen3"), not a year, a plain number or a quantity."""
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token) and not _QUANTITY.fullmatch(token)
 
 
 def _deletions(word: str) -> set[str]:

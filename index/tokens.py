@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 6
+TOKENIZER_VERSION = 7
 
 _STOP_WORDS = frozenset(
     """
@@ -46,6 +46,7 @@ _STOP_WORDS = frozenset(
     us since until while because whether though although via depuis pendant lors puisque
     qd pq pk koi ki kel bcp tjrs
     pourriez pouvez peux pourrais pourrait voudrais voulez veux aimerais souhaite souhaiterais
+    tu toi dois doit doivent devons devez devrait devraient fais font faisons faites selon must
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

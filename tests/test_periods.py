@@ -28,6 +28,8 @@ NEWEST = "2025-04"
         ("anything big happen in ai over summer 2024?", "2024-06", "2024-08"),
         ("les annonces de l'été 2024", "2024-06", "2024-08"),
         ("winter 2025 releases", "2024-12", "2025-02"),  # December to February
+        ("tensorflow 3.0 c'est pour 2025 ?", "2025-01", "2025-12"),
+        ("dernièrement, meta a fait quoi ?", "2025-04", "2025-04"),
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
