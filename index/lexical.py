@@ -99,6 +99,11 @@ class Expander:
         # Terms made only of stop words tokenize to nothing and are left out.
         self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
 
+    def phrase_tokens(self, tokens: list[str]) -> set[str]:
+        """Tokens that belong to a several-word term the table knows ("united states")."""
+        present = set(tokens)
+        return {t for group in self.groups for entry in group if len(entry) > 1 and set(entry) <= present for t in entry}
+
     def expand(self, tokens: list[str]) -> list[str]:
         added: dict[str, None] = {}
         for group in self.expand_groups(tokens):

@@ -167,11 +167,12 @@ class Searcher:
         they do not cover (typos and cognates aside).
         """
         unknown = []
+        in_phrases = self.expander.phrase_tokens(self.tokenize(text))  # "United States" as one term
         for match in _CAPITALISED.finditer(text):
             if match.start() == 0 or _SENTENCE_END_BEFORE.search(text[: match.start()]):
                 continue
             tokens = self.tokenize(match.group())
-            if tokens and not any(self._known(t) for t in tokens):
+            if tokens and not any(self._known(t) or t in in_phrases for t in tokens):
                 unknown.append(match.group())
         return unknown
 

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 7
+TOKENIZER_VERSION = 8
 
 _STOP_WORDS = frozenset(
     """
@@ -47,6 +47,7 @@ _STOP_WORDS = frozenset(
     qd pq pk koi ki kel bcp tjrs
     pourriez pouvez peux pourrais pourrait voudrais voulez veux aimerais souhaite souhaiterais
     tu toi dois doit doivent devons devez devrait devraient fais font faisons faites selon must
+    vrai vraie vrais vraiment bosse bosser taf
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
