@@ -41,7 +41,7 @@ OTHER_LANGUAGE_FACTOR = 0.6
 MIN_TYPO_LENGTH = 6
 # Added to overview passages when a question names no topic, only (maybe) a period.
 OVERVIEW_BONUS = 0.3
-OVERVIEW_DENSE_SHARE = 0.25
+OVERVIEW_DENSE_SHARE = 0.25  # of the dense score, in a recap: it only breaks ties between summaries
 # Two passages this similar (token Jaccard) are the same text; keep the better one.
 DUPLICATE_JACCARD = 0.8
 
