@@ -160,14 +160,15 @@ class Searcher:
         """Tokens as the lexical index has them (names kept whole)."""
         return tokenize(text, self.names)
 
-    def unknown_capitalised(self, text: str) -> list[str]:
+    def unknown_capitalised(self, text: str, terms: list[str] | None = None) -> list[str]:
         """Words capitalised inside the question ("Amazon's Nova") that no digest mentions.
 
         A capital mid-sentence is a name; a name the digests never mention is a subject
         they do not cover (typos and cognates aside).
         """
         unknown = []
-        in_phrases = self.expander.phrase_tokens(self.tokenize(text))  # "United States" as one term
+        # "United States" as one term; `terms` are the text's tokens when the caller has them already.
+        in_phrases = self.expander.phrase_tokens(self.tokenize(text) if terms is None else terms)
         for match in _CAPITALISED.finditer(text):
             if match.start() == 0 or _SENTENCE_END_BEFORE.search(text[: match.start()]):
                 continue
@@ -278,7 +279,7 @@ class Searcher:
             if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
             and self._is_product_version(t, question)
         ]
-        unknown_names = unknown_versions + self.unknown_capitalised(question)
+        unknown_names = unknown_versions + self.unknown_capitalised(question, terms)
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
             unknown_names=unknown_names,
