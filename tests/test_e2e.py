@@ -201,13 +201,19 @@ async def test_digest_add_makes_it_answerable_and_everyone_pings_nobody(live_bot
 
 
 async def test_the_bot_resumes_after_the_gateway_drops(live_bot: LiveBot) -> None:
+    """Asked to reconnect, then cut off without a close frame: the bot resumes its session both times."""
     emulator = live_bot.emulator
-    connections = len(emulator.gateway_connections)
-    await emulator.drop_gateway()
-    _, resume = await emulator.wait_for_gateway(op=6, timeout=30)
-    assert resume["d"]["session_id"] and resume["d"]["token"] == emulator.token
-    await emulator.wait_for_gateway(event="RESUMED", sent=True, timeout=10)
-    assert len(emulator.gateway_connections) == connections + 1
+    # The session's bot may be mid-reconnect: discord.py restarts a connection whose heartbeats went
+    # unanswered while pytest ran synchronous code between tests (the event loop was not running).
+    await emulator.wait_for(lambda: emulator.gateway.current is not None, timeout=30)
+    for cut in (emulator.request_reconnect, emulator.drop_gateway):
+        connections = len(emulator.gateway_connections)
+        await cut()
+        # Only the new connection counts: the earlier ones hold their own RESUME in the history.
+        _, resume = await emulator.wait_for_gateway(op=6, connection=connections, timeout=30)
+        assert resume["d"]["session_id"] and resume["d"]["token"] == emulator.token
+        await emulator.wait_for_gateway(event="RESUMED", sent=True, connection=connections, timeout=10)
+        assert len(emulator.gateway_connections) == connections + 1
     interaction = await live_bot.ask("what is TerraMind?")
     assert "TerraMind" in answer_of(live_bot, interaction)["embeds"][0]["description"]
 
