@@ -14,6 +14,10 @@ from .search import SearchResult
 # passage close in meaning that shares some of them (the model's `DenseCalibration`).
 MIN_COVERAGE = 0.22
 MIN_DENSE_COVERAGE = 0.10
+# A long, chatty question ("Bon, j'ai lu en diagonale… c'est juste du blabla ?") dilutes the
+# share with words no passage has; a passage matching this many of its terms still answers it.
+# No off-topic question in the eval sets that the share rule refuses matches more than two.
+MIN_MATCHED_TERMS = 3
 # Below the answer thresholds, passages this close are still shown as "maybe related".
 RELATED_COVERAGE = 0.15
 
@@ -33,7 +37,7 @@ def is_answerable(result: SearchResult, language: str) -> bool:
         and signals.dense_top >= calibration.answer
         and signals.coverage >= MIN_DENSE_COVERAGE
     )
-    return signals.coverage >= MIN_COVERAGE or close_in_meaning
+    return signals.coverage >= MIN_COVERAGE or signals.matched_terms >= MIN_MATCHED_TERMS or close_in_meaning
 
 
 def is_related(result: SearchResult, language: str) -> bool:

@@ -129,4 +129,6 @@ def first_right_rank(answer: Answer, case: EvalCase) -> int | None:
 
 
 def _normalise(text: str) -> str:
-    return " ".join(replace_lookalikes(text).replace("’", "'").casefold().split())
+    """Text as a reader compares it: fragments are copied from the raw digest, with its
+    Markdown emphasis (`**GTC 2025**`), curly apostrophes and non-breaking spaces."""
+    return " ".join(replace_lookalikes(text).replace("’", "'").replace("*", "").casefold().split())

@@ -53,6 +53,7 @@ class Signals:
     dense_top: float = 0.0
     lexical_top: float = 0.0
     coverage: float = 0.0  # share of the question's terms found in the best passage (rarity-weighted)
+    matched_terms: int = 0  # how many distinct question terms the best passage has (or a form of them)
     unknown_names: list[str] = field(default_factory=list)  # versioned or capitalised names no digest mentions
     matched_versions: list[str] = field(default_factory=list)  # versioned names ("sd3", "gpt4.5") the top passages have
 
@@ -281,7 +282,7 @@ class Searcher:
         ]
         unknown_names = unknown_versions + self.unknown_capitalised(question, terms)
         return Signals(
-            dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage,
+            dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage, matched_terms=len(found),
             unknown_names=unknown_names,
             matched_versions=sorted(t for t in unique_terms if _looks_like_name(t) and t in hit_tokens),
         )

@@ -53,6 +53,10 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "does llama 4 scout really take 10M tokens of context?",  # a quantity, not an unknown product
         "how much private AI investment went to the United States last year per Stanford?",  # a known two-word name
         "is the lead actor's face consistent across shots with runway's new model?",  # a common noun's possessive
+        # long and chatty: most of its words are in no passage, but the best one has three of its terms
+        "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
+        "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",
+        "franchement je me demandais, côté éthique et biais, les entreprises agissent concrètement ou c'est juste de la com ?",
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
@@ -93,6 +97,14 @@ def test_a_close_passage_vouches_for_an_answer_only_in_the_model_calibrated_lang
     assert is_answerable(close, "en")
     assert not is_answerable(close, "fr")
     assert not is_answerable(_result(MINILM_CALIBRATION, dense_top=0.40, coverage=0.05), "en")  # shares no word
+
+
+def test_three_matched_terms_answer_however_diluted_the_question() -> None:
+    diluted = SearchResult(hits=[], period=None, question_terms=["robot"],
+                           signals=Signals(dense_top=0.1, coverage=0.12, matched_terms=3))
+    assert is_answerable(diluted, "fr")
+    diluted.signals.matched_terms = 2
+    assert not is_answerable(diluted, "fr")
 
 
 def test_each_model_is_read_on_its_own_scale() -> None:

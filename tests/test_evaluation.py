@@ -68,3 +68,11 @@ def test_a_hit_needs_the_right_digest_and_fragment() -> None:
     assert first_right_rank(_answer_with("data/digests/a.txt", "Le 5 avril, META a annoncé LLaMA 4"), case) == 1
     assert first_right_rank(_answer_with("data/digests/b.txt", "Le 5 avril, META a annoncé LLaMA 4"), case) is None
     assert first_right_rank(_answer_with("data/digests/a.txt", "autre chose"), case) is None
+
+
+def test_a_fragment_copied_from_the_raw_digest_matches_the_cleaned_passage() -> None:
+    """Fragments keep the digest's Markdown emphasis and non-breaking spaces; passages do not."""
+    case = EvalCase(id="c", question="q", language="en", answerable=True, digest="a.txt",
+                    fragment="La conférence **GTC\u00a02025** de Nvidia (17–21\u00a0mars)")
+    assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2025 de Nvidia (17–21 mars)"), case) == 1
+    assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2024 de Nvidia (17–21 mars)"), case) is None
