@@ -31,6 +31,8 @@ def is_answerable(result: SearchResult, language: str) -> bool:
         return False
     if signals.matched_versions:  # "a tiny sd3 model for a potato pc": the product is there, however it is asked
         return True
+    if result.names_digest:  # "selon l'article en anglais, que doivent faire les organisations…": that article answers
+        return True
     calibration = result.calibration
     close_in_meaning = (
         language in calibration.languages

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 8
+TOKENIZER_VERSION = 9
 
 _STOP_WORDS = frozenset(
     """
@@ -48,6 +48,11 @@ _STOP_WORDS = frozenset(
     pourriez pouvez peux pourrais pourrait voudrais voulez veux aimerais souhaite souhaiterais
     tu toi dois doit doivent devons devez devrait devraient fais font faisons faites selon must
     vrai vraie vrais vraiment bosse bosser taf
+    contre vers entre parmi malgré envers hors dès durant avant après ainsi encore déjà toujours jamais
+    souvent ici là peu beaucoup trop tout tous toute toutes autre autres même mêmes chaque plusieurs
+    certains certaines sinon ni car
+    against without within among across toward towards upon around already always never often even
+    quite rather both either neither nor re ve ll
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

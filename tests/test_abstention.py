@@ -26,6 +26,8 @@ from index.service import NewsService
         "what's the latest with sora?",  # MiniLM finds it "close" to passages sharing no word
         "is grok 4 out yet?",  # the digests give versions of Grok, not this one
         "gpt 7 release date",
+        "is qwen 3 any good for coding?",  # lower case, then a version: a product no digest mentions
+        "kimi 2 c'est sorti ?",
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -47,6 +49,8 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "What did the EU decide about the AI Act?",  # capitalised, and known (EU ~ UE)
         "qu'a fait l'UE sur l'AI Act ?",
         "will a single 4090 be enough for mistral small 3.1?",  # a word then a number is not a product
+        "can mistral small 3.1 run on windows 11?",  # nor a known word then a two-digit number
+        "give me the top 3 model releases of march",  # nor a count
         "sklearn 1.7 ça sort qd ?",  # SMS French, and a name the digests spell "scikit-learn"
         "does sd3 fit on a potato gpu?",  # the product is in the digests, however oddly it is asked
         "by how much has the price of a GPT-3.5-class model fallen?",  # "-class" describes a known version
@@ -105,6 +109,14 @@ def test_three_matched_terms_answer_however_diluted_the_question() -> None:
     assert is_answerable(diluted, "fr")
     diluted.signals.matched_terms = 2
     assert not is_answerable(diluted, "fr")
+
+
+def test_a_question_pointing_at_a_digest_is_answered_from_it_unless_it_names_an_unknown_product() -> None:
+    pointed = SearchResult(hits=[], period=None, question_terms=["organi"], names_digest=True,
+                           signals=Signals(dense_top=0.1, coverage=0.1, matched_terms=1))
+    assert is_answerable(pointed, "fr")
+    pointed.signals.unknown_names = ["qwen3"]
+    assert not is_answerable(pointed, "fr")
 
 
 def test_each_model_is_read_on_its_own_scale() -> None:

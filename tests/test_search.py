@@ -109,6 +109,8 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("the main headlines of march?", "2025-03"),
         ("les grandes annonces d'avril ?", "2025-04"),
         ("Pourriez-vous me faire une synthèse du mois dernier ?", "2025-03"),  # politeness is not a topic
+        ("c'est quoi le top 5 des annonces d'avril ?", "2025-04"),  # a count is not a topic
+        ("top 3 news of march?", "2025-03"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
@@ -134,3 +136,13 @@ def test_a_relative_period_is_a_softer_preference_than_a_named_month(built_servi
     loose = built_service.searcher.search("why was gpt-4o too flattering last month?", 5)
     assert loose.period is not None and loose.period.start == "2025-03"
     assert any(hit.chunk.month == "2025-04" and "GPT-4o" in hit.chunk.text for hit in loose.hits[:3])
+
+
+def test_a_translation_counts_in_full_in_a_passage_of_the_other_language(built_service: NewsService) -> None:
+    """Only a translation can match a passage in the other language; counted at 3/4 there, it
+    let an English passage sharing the question's own words win over the French answer."""
+    import index.search as search
+
+    assert search.EXPANSION_WEIGHT < search.OTHER_LANGUAGE_EXPANSION_WEIGHT == 1.0
+    top = _top(built_service, "models that ramble on too long, what are users doing about it?").hits[0].chunk
+    assert top.language == "fr" and "réponse concise" in top.text, top.section_label
