@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 9
+TOKENIZER_VERSION = 10
 
 _STOP_WORDS = frozenset(
     """
@@ -52,7 +52,8 @@ _STOP_WORDS = frozenset(
     souvent ici là peu beaucoup trop tout tous toute toutes autre autres même mêmes chaque plusieurs
     certains certaines sinon ni car
     against without within among across toward towards upon around already always never often even
-    quite rather both either neither nor re ve ll
+    quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
+    u ur ya b4 rn tho cuz coz bc ngl
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -85,7 +86,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
             tokens.append(name + version)
     for word in _WORD.findall(folded):
         word = word.strip(".-")
-        if not word:
+        if not word or word in _STOP_WORDS:  # chat spelling with a digit ("b4") included
             continue
         parts_all = [p for p in re.split(r"[-.]", word) if p]
         if "-" in word and all(p in _STOP_WORDS for p in parts_all):  # "est-il", "y-a-t-il"

@@ -51,6 +51,7 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "will a single 4090 be enough for mistral small 3.1?",  # a word then a number is not a product
         "can mistral small 3.1 run on windows 11?",  # nor a known word then a two-digit number
         "give me the top 3 model releases of march",  # nor a count
+        "did mistral small 3.1 come out b4 gemma 3?",  # chat spelling ("b4"), not a product
         "sklearn 1.7 ça sort qd ?",  # SMS French, and a name the digests spell "scikit-learn"
         "does sd3 fit on a potato gpu?",  # the product is in the digests, however oddly it is asked
         "by how much has the price of a GPT-3.5-class model fallen?",  # "-class" describes a known version

@@ -111,6 +111,8 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("Pourriez-vous me faire une synthèse du mois dernier ?", "2025-03"),  # politeness is not a topic
         ("c'est quoi le top 5 des annonces d'avril ?", "2025-04"),  # a count is not a topic
         ("top 3 news of march?", "2025-03"),
+        ("can anyone give me a quick rundown of ai last month?", "2025-03"),  # "anyone" is not a topic
+        ("fais moi un résumé de l'IA en avril stp", "2025-04"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
@@ -146,3 +148,14 @@ def test_a_translation_counts_in_full_in_a_passage_of_the_other_language(built_s
     assert search.EXPANSION_WEIGHT < search.OTHER_LANGUAGE_EXPANSION_WEIGHT == 1.0
     top = _top(built_service, "models that ramble on too long, what are users doing about it?").hits[0].chunk
     assert top.language == "fr" and "réponse concise" in top.text, top.section_label
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["who won the kaggle weather forecasting contest and how much did accuracy improve?",
+     "which team won the climate prediction challenge?"],
+)
+def test_common_news_words_carry_across_languages(built_service: NewsService, question: str) -> None:
+    # forecast ~ prévision/projection, accuracy ~ précision, contest ~ compétition: the French item answers.
+    top = _top(built_service, question).hits[0].chunk
+    assert top.language == "fr" and "12% la précision" in top.text, top.section_label

@@ -18,6 +18,7 @@ def test_accents_and_stop_words() -> None:
     assert tokenize("Qu'a annoncé Mistral ?") == tokenize("qu a annonce mistral")
     assert tokenize("What is the") == []
     assert "video" in tokenize("vidéo")
+    assert tokenize("can someone tell me b4 friday, contre quoi ?") == [tokenize("friday")[0]]  # fillers, chat spelling
 
 
 def test_french_and_english_inflections_share_a_stem() -> None:
