@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 10
+TOKENIZER_VERSION = 11
 
 _STOP_WORDS = frozenset(
     """
@@ -53,7 +53,7 @@ _STOP_WORDS = frozenset(
     certains certaines sinon ni car
     against without within among across toward towards upon around already always never often even
     quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
-    u ur ya b4 rn tho cuz coz bc ngl
+    u ur ya b4 rn tho cuz coz bc ngl nouveauté nouveautés
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -159,3 +159,9 @@ def test_common_news_words_carry_across_languages(built_service: NewsService, qu
     # forecast ~ prévision/projection, accuracy ~ précision, contest ~ compétition: the French item answers.
     top = _top(built_service, question).hits[0].chunk
     assert top.language == "fr" and "12% la précision" in top.text, top.section_label
+
+
+def test_asking_whats_new_at_a_company_gets_that_company_first(built_service: NewsService) -> None:
+    # "nouveautés" is how the question asks, not what about: passages using the word must not win.
+    top = _top(built_service, "quelles nouveautés chez Google en avril ?").hits[0].chunk
+    assert "Google" in top.section_label, top.section_label
