@@ -16,7 +16,7 @@ _LANGUAGES = {"english": "en", "anglais": "en", "anglaise": "en", "anglophone": 
 _DOCUMENT = r"(?:article|digest|piece|post|text|texte|newsletter|veille|document|source|one)"
 _LANGUAGE = r"(?P<language>" + "|".join(_LANGUAGES) + r")"
 _NAMED = [
-    re.compile(rf"\b{_LANGUAGE}\s+{_DOCUMENT}s?\b"),  # "the English article"
+    re.compile(rf"\b{_LANGUAGE}\s+(?:'[^']{{1,60}}'\s+|\"[^\"]{{1,60}}\"\s+)?{_DOCUMENT}s?\b"),  # "the English ('Trends') article"
     re.compile(rf"\b{_DOCUMENT}s?\s+(?:(?:written\s+)?in\s+|en\s+)?{_LANGUAGE}\b"),  # "l'article en anglais"
 ]
 

@@ -46,10 +46,22 @@ class PeriodQuery:
     explicit: bool  # named a month or a year, rather than "latest" / "recently"
 
 
+# A date right after a comparison is the point of reference, not the period asked about:
+# "how much cheaper now compared with end of 2022?", "par rapport à mars".
+_COMPARED = re.compile(
+    r"\b(compared (with|to)|than|versus|vs|relative to|par rapport (a|au|aux)|compare(e|s|es)? (a|au|avec))"
+    r"\b[^,.;?!]{0,16}$"
+)
+
+
+def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
+    return [m for m in matches if not _COMPARED.search(text[: m.start()])]
+
+
 def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases."""
     text = fold(question).replace("’", "'")
-    months = list(_MONTH_YEAR.finditer(text))
+    months = _asked(list(_MONTH_YEAR.finditer(text)), text)
     if months:
         keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]
         period = Period(min(keys), max(keys))
@@ -57,7 +69,7 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     season = _SEASON_YEAR.search(text)
     if season:
         return PeriodQuery(_season_period(season.group("season"), int(season.group("year"))), _remove(question, text, [season]), True)
-    year = _YEAR.search(text)
+    year = next(iter(_asked(list(_YEAR.finditer(text)), text)), None)
     if year:
         value = int(year.group("year") or year.group("alone"))
         return PeriodQuery(Period(month_key(value, 1), month_key(value, 12)), _remove(question, text, [year]), True)

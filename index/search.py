@@ -310,7 +310,8 @@ class Searcher:
         name, number = product.group(1), token[len(product.group(1)):]
         # A version is one digit or a decimal: not a count ("top 5"), a year or a model number ("4090").
         unknown_then_version = (
-            _VERSION_NUMBER.fullmatch(number) is not None and not _is_counting_word(name) and not self._known(name)
+            _VERSION_NUMBER.fullmatch(number) is not None and not _is_counting_word(name)
+            and not any(self._known(t) for t in self.tokenize(name))
         )
         return written_as_one_word or name in self.versioned_products or unknown_then_version
 
@@ -362,8 +363,9 @@ def _overview_weight(chunk: Chunk, is_last: bool = False) -> float:
     return 0.0
 
 
-# "10m tokens", "405b", "128k", "24gb", "11ms": a number with its unit is a quantity, not a name.
-_QUANTITY = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|b|bn|t|g|gb|tb|mb|ms|s|h|x|w|kw|mw|gw|px|p|fps|hz)")
+# "10m tokens", "405b", "24gb", "6-month", "3d": a number, then its unit or what it counts, is a
+# quantity, not a name (product names start with a letter: "gpt7", "o3", "v7").
+_QUANTITY = re.compile(r"\d+(?:[.,]\d+)?[a-z]+")
 
 
 def _is_count(token: str) -> bool:

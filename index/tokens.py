@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 11
+TOKENIZER_VERSION = 12
 
 _STOP_WORDS = frozenset(
     """
@@ -54,6 +54,7 @@ _STOP_WORDS = frozenset(
     against without within among across toward towards upon around already always never often even
     quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
     u ur ya b4 rn tho cuz coz bc ngl nouveauté nouveautés
+    went doing everything nothing behind derrière
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -52,6 +52,8 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "can mistral small 3.1 run on windows 11?",  # nor a known word then a two-digit number
         "give me the top 3 model releases of march",  # nor a count
         "did mistral small 3.1 come out b4 gemma 3?",  # chat spelling ("b4"), not a product
+        "by how much did the winners improve their 6-month projections in the kaggle climate contest?",  # a duration
+        "who's behind that chinese agent that went viral in march?",  # viral ~ buzz, autonomous ~ autonome
         "sklearn 1.7 ça sort qd ?",  # SMS French, and a name the digests spell "scikit-learn"
         "does sd3 fit on a potato gpu?",  # the product is in the digests, however oddly it is asked
         "by how much has the price of a GPT-3.5-class model fallen?",  # "-class" describes a known version

@@ -12,6 +12,7 @@ from index.service import NewsService
     ("question", "language"),
     [
         ("what does the english article say about edge ai?", "en"),
+        ("what does that english 'Latest Trends in AI' piece cover?", "en"),  # its title quoted in between
         ("l'article en anglais parle de quoi ?", "en"),
         ("dans la veille en français, quoi sur Mistral ?", "fr"),
         ("in the French digest, anything about robots?", "fr"),
