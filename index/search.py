@@ -121,7 +121,7 @@ class Searcher:
             dtype=np.float32,
         )
         # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
-        self.versioned_products = {m.group(1) for t in self.document_frequency if (m := _PRODUCT_VERSION.match(t))}
+        self.versioned_products = {split[0] for t in self.document_frequency if (split := _name_and_version(t))}
 
     def cognates(self, terms: list[str]) -> list[str]:
         """Corpus words standing for unknown question words: typos one edit away
@@ -304,10 +304,10 @@ class Searcher:
         or if no digest knows the word and the number reads as a version ("qwen 3").
         """
         written_as_one_word = any(token in self.tokenize(word) for word in question.split())
-        product = _PRODUCT_VERSION.match(token)
-        if not product:
+        split = _name_and_version(token)
+        if not split:
             return written_as_one_word
-        name, number = product.group(1), token[len(product.group(1)):]
+        name, number = split
         # A version is one digit or a decimal: not a count ("top 5"), a year or a model number ("4090").
         unknown_then_version = (
             _VERSION_NUMBER.fullmatch(number) is not None and not _is_counting_word(name)
@@ -370,8 +370,14 @@ _QUANTITY = re.compile(r"\d+(?:[.,]\d+)?[a-z]+")
 
 def _is_count(token: str) -> bool:
     """A bare number or a counted word ("5", "top5" of "top 5"): says how many, not about what."""
-    product = _PRODUCT_VERSION.match(token)
-    return token.isdigit() or bool(product and _is_counting_word(product.group(1)) and token[product.end() - 1:].isdigit())
+    split = _name_and_version(token)
+    return token.isdigit() or bool(split and _is_counting_word(split[0]) and split[1].isdigit())
+
+
+def _name_and_version(token: str) -> tuple[str, str] | None:
+    """A joined token's word and what follows it ("qwen3" -> ("qwen", "3")), or None."""
+    match = _PRODUCT_VERSION.match(token)
+    return (match.group(1), token[match.end(1):]) if match else None
 
 
 def _is_counting_word(word: str) -> bool:
