@@ -31,6 +31,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "intro": "Here is what the digests say:",
         "intro_period": "Here is what the digests say about {period}:",
         "nothing": "I couldn't find anything about that in the digests.",
+        "not_mentioned": "The digests don't mention {names}.",
+        "or": " or ",
         "no_period": "No digest covers {period}; the digests cover {covered}.",
         "related": "These passages may be related:",
     },
@@ -38,6 +40,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "intro": "Voici ce que disent les digests :",
         "intro_period": "Voici ce que disent les digests pour {period} :",
         "nothing": "Je n'ai rien trouvé à ce sujet dans les digests.",
+        "not_mentioned": "Les digests ne mentionnent pas {names}.",
+        "or": " ni ",
         "no_period": "Aucun digest ne couvre {period} ; les digests couvrent {covered}.",
         "related": "Ces passages pourraient être liés :",
     },
@@ -78,7 +82,10 @@ def compose_answer(
         return Answer(question, text, abstained=True, sources=[], language=language, period=period)
     if should_abstain(result, language):
         related = result.hits[:3] if result.hits and is_related(result, language) else []
-        text = phrases["nothing"] + (" " + phrases["related"] if related else "")
+        # Naming what is missing ("Suno") tells the member the bot understood, and that rephrasing won't help.
+        names = result.signals.unknown_names
+        opening = phrases["not_mentioned"].format(names=phrases["or"].join(names)) if names else phrases["nothing"]
+        text = opening + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
     return cite(question, result.hits, language, period, tokenizer, result.expansions)
 

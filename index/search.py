@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .dates import fold
 from .digest_language import named_digest_language
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
 from .language import detect_language
@@ -20,7 +21,9 @@ from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
 from .periods import parse_period
 from .store import StoredIndex
+from .subjects import named_subjects
 from .tokens import tokenize
+from .written_forms import WrittenForms, deletions, one_typo_apart
 
 # Fusion: a convex combination of the dense cosine (rescaled by the model's calibration, so
 # that unrelated text counts 0 whichever model spreads scores how) and the max-normalised BM25 score.
@@ -111,8 +114,9 @@ class Searcher:
         self.words_by_deletion: dict[str, list[str]] = defaultdict(list)
         for token in self.document_frequency:
             if len(token) >= MIN_TYPO_LENGTH:
-                for variant in _deletions(token) | {token}:
+                for variant in deletions(token) | {token}:
                     self.words_by_deletion[variant].append(token)
+        self.written = WrittenForms(chunk.text + " " + " ".join(chunk.section) for chunk in stored.chunks)
         last_position: dict[str, int] = {}
         for chunk in stored.chunks:
             last_position[chunk.path] = max(last_position.get(chunk.path, 0), chunk.position)
@@ -159,8 +163,8 @@ class Searcher:
         """
         if len(term) < MIN_TYPO_LENGTH:
             return []
-        candidates = {word for variant in _deletions(term) | {term} for word in self.words_by_deletion.get(variant, ())}
-        return sorted(word for word in candidates if _one_typo_apart(term, word))
+        candidates = {word for variant in deletions(term) | {term} for word in self.words_by_deletion.get(variant, ())}
+        return sorted(word for word in candidates if one_typo_apart(term, word))
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens as the lexical index has them (names kept whole)."""
@@ -181,6 +185,16 @@ class Searcher:
             tokens = self.tokenize(match.group())
             if tokens and not any(self._known(t) or t in in_phrases for t in tokens):
                 unknown.append(match.group())
+        return unknown
+
+    def unknown_subjects(self, text: str) -> list[str]:
+        """Words in a company's or product's place ("did suno drop…", "Perplexity a levé…") that no digest
+        writes, nor the table translates ("fb" is Facebook): a stem is not enough ("Cohere", "cohérence")."""
+        unknown = []
+        for subject in named_subjects(text):
+            tokens = self.tokenize(subject)
+            if tokens and not self.written.mentions(subject) and not self.expander.expand(tokens):
+                unknown.append(_as_written(subject, text))
         return unknown
 
     def _known(self, token: str) -> bool:
@@ -289,7 +303,10 @@ class Searcher:
             if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
             and self._is_product_version(t, question)
         ]
-        unknown_names = unknown_versions + self.unknown_capitalised(question, terms)
+        unknown_names = _distinct(
+            [_as_written(t, question) for t in unknown_versions]
+            + self.unknown_capitalised(question, terms) + self.unknown_subjects(question)
+        )
         return Signals(
             dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage, matched_terms=len(found),
             unknown_names=unknown_names,
@@ -331,6 +348,9 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
     "tldr tl dr gist rundown roundup round up wrap takeaways takeaway vibe vibes nutshell quick brief briefly short "
     "top biggest "
+    # How short the answer should be ("one line pls", "en une phrase", "in a few words").
+    "line lines sentence sentences phrase phrases paragraph paragraphs word words few "
+    "ligne paragraphe paragraphes mot mots quelques point points "
     "developments headlines updates announcements happenings events "
     "annonces nouveautés événements temps forts "
     "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
@@ -368,6 +388,25 @@ def _overview_weight(chunk: Chunk, is_last: bool = False) -> float:
 _QUANTITY = re.compile(r"\d+(?:[.,]\d+)?[a-z]+")
 
 
+def _as_written(token: str, text: str) -> str:
+    """The question's own spelling of a folded word or a joined name ("perplexity" -> "Perplexity",
+    "gpt7" -> "GPT-7"), to quote it back."""
+    split = _name_and_version(token)
+    pattern = rf"\b{re.escape(split[0])}[\s-]?{re.escape(split[1])}\b" if split else rf"(?<![\w-]){re.escape(token)}(?![\w-])"
+    match = re.search(pattern, fold(text))
+    # Folding keeps one character per letter here (names are ASCII or accented letters), so offsets match.
+    return text[match.start():match.end()] if match and len(fold(text)) == len(text) else token
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Each name once, ignoring case; "Qwen" is dropped beside "Qwen 3"."""
+    kept: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        if not any(fold(other).startswith(fold(name)) for other in kept):
+            kept.append(name)
+    return sorted(kept, key=lambda name: names.index(name))
+
+
 def _is_count(token: str) -> bool:
     """A bare number or a counted word ("5", "top5" of "top 5"): says how many, not about what."""
     split = _name_and_version(token)
@@ -388,23 +427,6 @@ def _is_counting_word(word: str) -> bool:
 def _looks_like_name(token: str) -> bool:
     """A product name with a version ("gpt7", "qwen3"), not a year, a plain number or a quantity."""
     return any(c.isdigit() for c in token) and any(c.isalpha() for c in token) and not _QUANTITY.fullmatch(token)
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
-
-
-def _one_typo_apart(a: str, b: str) -> bool:
-    """One letter missing or extra, or two neighbouring letters swapped; digits unchanged."""
-    if [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
-        return False
-    if abs(len(a) - len(b)) == 1:
-        shorter, longer = sorted((a, b), key=len)
-        return shorter in _deletions(longer)
-    if len(a) != len(b):
-        return False
-    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def _common_prefix(a: str, b: str) -> int:

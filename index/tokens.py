@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 12
+TOKENIZER_VERSION = 13
 
 _STOP_WORDS = frozenset(
     """
@@ -55,6 +55,8 @@ _STOP_WORDS = frozenset(
     quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
     u ur ya b4 rn tho cuz coz bc ngl nouveauté nouveautés
     went doing everything nothing behind derrière
+    explain explains explique expliquer expliquez dis dites donne donnez donner montre montrez couple
+    three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -94,7 +96,9 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
             continue
         if _VERSIONED.search(word) or "-" in word:
             compact = _drop_descriptive_suffix(word).replace("-", "")
-            tokens.append(compact)
+            # "résume-moi", "state-of-the-art": words joined by grammar, not a name; their parts match.
+            if _VERSIONED.search(word) or not any(p in _STOP_WORDS for p in parts_all):
+                tokens.append(compact)
             parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
             tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
         elif word not in _STOP_WORDS and (len(word) > 1 or word.isdigit()):

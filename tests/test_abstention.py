@@ -28,6 +28,11 @@ from index.service import NewsService
         "gpt 7 release date",
         "is qwen 3 any good for coding?",  # lower case, then a version: a product no digest mentions
         "kimi 2 c'est sorti ?",
+        # lower case or sentence-initial, but in a company's place: "did X ship", "X's new", "X a sorti"
+        "did suno drop a new music model? can it do vocals",
+        "Perplexity a levé combien récemment ?",
+        "whats the deal with elevenlabs's newest voice model",
+        "des news sur cohere et command r+ ?",  # "cohere" shares a stem with "cohérence", not a spelling
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -60,6 +65,11 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "does llama 4 scout really take 10M tokens of context?",  # a quantity, not an unknown product
         "how much private AI investment went to the United States last year per Stanford?",  # a known two-word name
         "is the lead actor's face consistent across shots with runway's new model?",  # a common noun's possessive
+        "did hackers hide malicious models on hugging face?",  # people doing something, not a company
+        "which startup did hugging face buy in april?",
+        "did fb release a new llama in april?",  # a nickname the table knows
+        "any news on langgraph from langchain?",
+        "did antropic add web search to claude?",  # one typo from a name the digests write
         # long and chatty: most of its words are in no passage, but the best one has three of its terms
         "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
         "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",
@@ -70,6 +80,14 @@ def test_answerable_questions_do_not_abstain(built_service: NewsService, questio
     answer = built_service.ask(question)
     assert answer.abstained is False
     assert "[1]" in answer.text and answer.sources
+
+
+def test_an_unknown_subject_is_named_back_in_the_questions_language(built_service: NewsService) -> None:
+    english = built_service.ask("did suno drop a new music model?")
+    assert english.abstained and english.text.startswith("The digests don't mention suno.")
+    french = built_service.ask("Qwen 3 et Alibaba, il y a du nouveau ?")
+    assert french.abstained and french.text.startswith("Les digests ne mentionnent pas Qwen 3 ni Alibaba.")
+    assert built_service.ask("is GPT-7 out?").text.startswith("The digests don't mention GPT-7.")
 
 
 def test_an_uncovered_period_is_said_plainly_in_the_questions_language(built_service: NewsService) -> None:

@@ -113,6 +113,9 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("top 3 news of march?", "2025-03"),
         ("can anyone give me a quick rundown of ai last month?", "2025-03"),  # "anyone" is not a topic
         ("fais moi un résumé de l'IA en avril stp", "2025-04"),
+        ("tl;dr of this month in AI? one line pls", "2025-04"),  # how long the answer should be is not a topic
+        ("résume-moi avril en une phrase", "2025-04"),
+        ("dis-moi en deux mots ce qui s'est passé en mars", "2025-03"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:

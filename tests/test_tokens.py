@@ -21,6 +21,12 @@ def test_accents_and_stop_words() -> None:
     assert tokenize("can someone tell me b4 friday, contre quoi ?") == [tokenize("friday")[0]]  # fillers, chat spelling
 
 
+def test_words_joined_by_grammar_are_not_a_name() -> None:
+    assert tokenize("résume-moi") == tokenize("résume")  # not "resumemoi", which no passage has
+    assert tokenize("state-of-the-art") == tokenize("state art")
+    assert "gpt4o" in tokenize("GPT-4o") and "o4mini" in tokenize("o4-mini")  # names with a version stay whole
+
+
 def test_french_and_english_inflections_share_a_stem() -> None:
     assert set(tokenize("modèles")) == set(tokenize("models"))
 

@@ -1,0 +1,75 @@
+"""Words standing where a question puts a company or product: "did X ship", "X's new model", "X a sorti".
+
+Members type names in lower case and at the start of a sentence ("did suno drop a new model?",
+"Perplexity a levé combien ?"), where a capital says nothing. Their place in the sentence
+still does: a word there that no digest mentions in any form is a subject the digests do not
+cover, however many of the other words ("music", "model", "search") a passage shares.
+
+A word in a noun phrase opened by a determiner or an interrogative ("which startup raised",
+"la boîte a levé", "the lead actor's face") is a common noun, not a name, and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dates import fold
+from .tokens import tokenize
+
+_NAME = r"(?P<name>[a-z][a-z0-9+.-]*[a-z0-9+]|[a-z])"
+# Not a name when one of these comes right before it.
+_DETERMINERS = frozenset(
+    "the a an this that these those their its his her our your my which what whose any some every each no "
+    "le la les l un une des du ce cet cette ces leur leurs son sa ses notre nos votre vos mon ma mes "
+    "quel quelle quels quelles chaque aucun aucune".split()
+)
+# "did hackers release…", "did musicians sue…": people doing things, a common noun.
+_AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
+_ENGLISH_NEWS_VERBS = (
+    r"(?:release|launch|ship|drop|announce|unveil|show|publish|raise|introduce|debut|roll|put|present|reveal|"
+    r"acquire|buy|open[- ]?source|demo|update|add|partner|sign)"
+)
+_ENGLISH_NEWS_VERBS_PAST = (
+    r"(?:released|launched|shipped|dropped|announced|unveiled|showed|published|raised|introduced|debuted|"
+    r"rolled|presented|revealed|acquired|bought|open[- ]?sourced|demoed|partnered|signed)"
+)
+_FRENCH_NEWS_VERBS = (
+    r"(?:sorti|sortir|lance|lancer|annonce|annoncer|leve|lever|devoile|devoiler|publie|publier|presente|"
+    r"presenter|rachete|racheter|achete|acheter|acquis|signe|signer|ouvert|mis)"
+)
+_ADVERB = r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|enfin|deja|encore|aussi|"
+_ADVERB += r"finalement|officiellement|recemment|vraiment)\s+)?"
+_SLOTS = [
+    re.compile(rf"(?<![\w'-]){_NAME}'s\b"),  # "suno's newest model"
+    re.compile(rf"\b(?:did|does|has|have|had|will|would|is|was|can|could)\s+{_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
+    re.compile(rf"(?<![\w'-]){_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS_PAST}\b"),  # "elevenlabs released"
+    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}\b"),
+    re.compile(rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
+               rf"(?:on|about|from|regarding|sur|de|concernant)\s+{_NAME}(?![\w'-])"),
+    re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
+]
+
+
+def named_subjects(question: str) -> list[str]:
+    """The words in a company's or product's place in the question, folded, in order."""
+    text = fold(question).replace("’", "'")
+    found: list[str] = []
+    for pattern in _SLOTS:
+        for match in pattern.finditer(text):
+            name = match.group("name")
+            if _AGENT_PLURAL.search(name) or _after_determiner(text[: match.start("name")].split()):
+                continue
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def _after_determiner(words_before: list[str]) -> bool:
+    """Whether the word is in a noun phrase a determiner opens ("the european space agency"): up to
+    three words back, stopping at a function word ("news on", "deal with") that ends the phrase."""
+    for word in reversed(words_before[-3:]):
+        if word in _DETERMINERS:
+            return True
+        if not tokenize(word):
+            return False
+    return False

@@ -1,0 +1,50 @@
+"""Words in a company's or product's place in a question, and whether the digests write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.subjects import named_subjects
+from index.written_forms import WrittenForms
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("did suno drop a new music model?", "suno"),
+        ("did perplexity ever ship its comet browser?", "perplexity"),
+        ("whats the deal with suno's newest model", "suno"),
+        ("Perplexity a levé combien récemment ?", "perplexity"),
+        ("elevenlabs vient de sortir un modèle ?", "elevenlabs"),
+        ("any news on qwen from alibaba", "qwen"),
+        ("des news sur cohere ?", "cohere"),
+        ("quoi de neuf chez Anthropic ?", "anthropic"),
+        ("tesla announced a robot?", "tesla"),
+    ],
+)
+def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
+    assert subject in named_subjects(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which startup raised the most in april?",  # asks which one: a common noun
+        "la boîte a levé combien ?",
+        "is the lead actor's face consistent?",  # a noun phrase the determiner opens
+        "did the european space agency show a model?",
+        "did hackers release malicious models?",  # people doing something
+        "les chercheurs ont publié quoi ?",
+        "what is the capital of Peru?",  # no company's place at all
+    ],
+)
+def test_common_nouns_are_not_subjects(question: str) -> None:
+    assert named_subjects(question) in ([], ["what"])
+
+
+def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
+    written = WrittenForms(["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds."])
+    assert not written.mentions("cohere")  # "cohérence" is a common word, not the company
+    assert written.mentions("keras")  # the start of a name written with capitals
+    assert not written.mentions("coh")  # too short to stand for a longer name
+    assert written.mentions("startup") and written.mentions("googel")  # a plural dropped, a typo
