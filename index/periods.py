@@ -36,6 +36,9 @@ _CURRENT_MONTH = re.compile(
     r"dernieres? (nouvelles|actus?|actualites|annonces|news)|recemment|dernierement|derniers? (mois|digest))\b"
 )
 
+# Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").
+_THIS_MONTH = re.compile(r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours)\b")
+
 
 @dataclass(frozen=True)
 class PeriodQuery:
@@ -77,6 +80,11 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
         previous = _PREVIOUS_MONTH.search(text)
         if previous:
             month = shift_month(newest_month, -1)
+            # "last month they said it would ship… did it, this month?": both months.
+            this_month = _THIS_MONTH.search(text)
+            if this_month:
+                spans = sorted([previous, this_month], key=lambda m: m.start())
+                return PeriodQuery(Period(month, newest_month), _remove(question, text, spans), explicit=False)
             return PeriodQuery(Period(month, month), _remove(question, text, [previous]), explicit=False)
         current = _CURRENT_MONTH.search(text)
         if current:

@@ -25,6 +25,8 @@ NEWEST = "2025-04"
         ("latest news about Google", "2025-04", "2025-04"),
         ("quoi de nouveau récemment ?", "2025-04", "2025-04"),
         ("what is new this month", "2025-04", "2025-04"),
+        ("last month they said o3 would ship separately, did it show up this month?", "2025-03", "2025-04"),
+        ("the latest on what happened last month?", "2025-03", "2025-03"),  # "latest" does not name a month
         ("anything big happen in ai over summer 2024?", "2024-06", "2024-08"),
         ("les annonces de l'été 2024", "2024-06", "2024-08"),
         ("winter 2025 releases", "2024-12", "2025-02"),  # December to February

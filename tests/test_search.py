@@ -164,6 +164,19 @@ def test_common_news_words_carry_across_languages(built_service: NewsService, qu
     assert top.language == "fr" and "12% la précision" in top.text, top.section_label
 
 
+@pytest.mark.parametrize(
+    ("question", "fragment"),
+    [
+        ("Quels assistants vocaux sont cités comme exemples de l'essor du traitement automatique du langage ?",
+         "voice assistants like Siri and Alexa"),  # TAL ~ NLP, essor ~ rise: the English article answers
+        ("openai undo the personality update?", "réglage de personnalité"),  # undo ~ marche arrière
+    ],
+)
+def test_phrases_carry_across_languages(built_service: NewsService, question: str, fragment: str) -> None:
+    top = _top(built_service, question).hits[0].chunk
+    assert fragment in top.text, top.section_label
+
+
 def test_asking_whats_new_at_a_company_gets_that_company_first(built_service: NewsService) -> None:
     # "nouveautés" is how the question asks, not what about: passages using the word must not win.
     top = _top(built_service, "quelles nouveautés chez Google en avril ?").hits[0].chunk
