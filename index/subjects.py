@@ -29,9 +29,10 @@ _ENGLISH_NEWS_VERBS = (
     r"(?:release|launch|ship|drop|announce|unveil|show|publish|raise|introduce|debut|roll|put|present|reveal|"
     r"acquire|buy|open[- ]?source|demo|update|add|partner|sign)"
 )
+# After a bare noun, only verbs a company does: "ppl showed up", "results dropped" are no companies.
 _ENGLISH_NEWS_VERBS_PAST = (
-    r"(?:released|launched|shipped|dropped|announced|unveiled|showed|published|raised|introduced|debuted|"
-    r"rolled|presented|revealed|acquired|bought|open[- ]?sourced|demoed|partnered|signed)"
+    r"(?:released|launched|shipped|announced|unveiled|raised|introduced|debuted|revealed|acquired|bought|"
+    r"open[- ]?sourced)"
 )
 _FRENCH_NEWS_VERBS = (
     r"(?:sorti|sortir|lance|lancer|annonce|annoncer|leve|lever|devoile|devoiler|publie|publier|presente|"

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 13
+TOKENIZER_VERSION = 14
 
 _STOP_WORDS = frozenset(
     """
@@ -57,6 +57,7 @@ _STOP_WORDS = frozenset(
     went doing everything nothing behind derrière
     explain explains explique expliquer expliquez dis dites donne donnez donner montre montrez couple
     three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
+    people ppl folks everyone everybody gens
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -33,6 +33,7 @@ from index.service import NewsService
         "Perplexity a levé combien récemment ?",
         "whats the deal with elevenlabs's newest voice model",
         "des news sur cohere et command r+ ?",  # "cohere" shares a stem with "cohérence", not a spelling
+        "any coverage of the neurips 2024 best paper award?",  # a word no digest knows, then a year: an event
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -66,6 +67,10 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "how much private AI investment went to the United States last year per Stanford?",  # a known two-word name
         "is the lead actor's face consistent across shots with runway's new model?",  # a common noun's possessive
         "did hackers hide malicious models on hugging face?",  # people doing something, not a company
+        "gen ai summit santa clara - dates + how many ppl showed up?",  # "ppl" is people, not a company
+        "Quick compliance check for our HR team: are we still allowed in the EU to use software that reads "
+        "employees' emotions from their face or voice?",  # "HR" is an abbreviation, not an unknown name
+        "what happened at gtc 2025?",  # a known event, then its year
         "which startup did hugging face buy in april?",
         "did fb release a new llama in april?",  # a nickname the table knows
         "any news on langgraph from langchain?",

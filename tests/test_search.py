@@ -177,6 +177,12 @@ def test_phrases_carry_across_languages(built_service: NewsService, question: st
     assert fragment in top.text, top.section_label
 
 
+def test_with_no_period_asked_the_newest_digest_wins_a_near_tie(built_service: NewsService) -> None:
+    # March and April both have a Hugging Face item; "what's new" is April's.
+    top = _top(built_service, "whats new with hugging face?").hits[0].chunk
+    assert top.month == "2025-04" and "Hugging Face" in top.section_label, top.section_label
+
+
 def test_asking_whats_new_at_a_company_gets_that_company_first(built_service: NewsService) -> None:
     # "nouveautés" is how the question asks, not what about: passages using the word must not win.
     top = _top(built_service, "quelles nouveautés chez Google en avril ?").hits[0].chunk

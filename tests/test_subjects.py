@@ -35,6 +35,7 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "did the european space agency show a model?",
         "did hackers release malicious models?",  # people doing something
         "les chercheurs ont publié quoi ?",
+        "how many ppl showed up at the summit?",  # after a bare noun, only what a company does counts
         "what is the capital of Peru?",  # no company's place at all
     ],
 )
