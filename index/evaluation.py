@@ -123,7 +123,9 @@ def first_right_rank(answer: Answer, case: EvalCase) -> int | None:
         return None
     fragment = _normalise(case.fragment)
     for rank, hit in enumerate(answer.sources, start=1):
-        if Path(hit.chunk.path).name == case.digest and fragment in _normalise(hit.chunk.text):
+        # A source link is shown with its passage, so a question asking for the article finds it there.
+        shown = [hit.chunk.text, *(f"{link.text} {link.url}" for link in hit.chunk.links)]
+        if Path(hit.chunk.path).name == case.digest and any(fragment in _normalise(text) for text in shown):
             return rank
     return None
 

@@ -186,7 +186,7 @@ class Searcher:
         for match in _CAPITALISED.finditer(text):
             if match.start() == 0 or _SENTENCE_END_BEFORE.search(text[: match.start()]):
                 continue
-            if len(match.group()) <= 2 and match.group().isupper():  # "our HR team", "PR", "IT": abbreviations
+            if len(match.group()) <= 2 and match.group().isupper():  # "our HR team", "PR", not "SB 1047"
                 continue
             tokens = self.tokenize(match.group())
             if tokens and not any(self._known(t) or t in in_phrases for t in tokens):
@@ -342,7 +342,8 @@ class Searcher:
         return written_as_one_word or name in self.versioned_products or unknown_then_version
 
 
-_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*")
+# A capitalised word, with the number that may follow it ("Qwen 3", "SB 1047").
+_CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*(?:\s\d+(?:\.\d+)*\b)?")
 _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _VERSION_NUMBER = re.compile(r"\d(\.\d{1,2})?|\d{1,2}\.\d{1,2}")
 _YEAR_NUMBER = re.compile(r"(19|20)\d{2}")

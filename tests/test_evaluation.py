@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.evaluation import EvalCase, evaluate, first_right_rank, load_cases
-from index.models import Answer, Chunk, Hit
+from index.models import Answer, Chunk, Hit, Link
 from index.service import NewsService
 
 from conftest import min_hit_at_1, min_hit_at_5
@@ -47,7 +47,7 @@ def test_holdout_set_meets_the_bar(built_service: NewsService) -> None:
     assert summary["false_abstentions"] == 0, summary
 
 
-@pytest.mark.parametrize("dataset", [f"blind{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13")])
+@pytest.mark.parametrize("dataset", [f"blind{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14")])
 def test_blind_sets_meet_the_bar(built_service: NewsService, dataset: str) -> None:
     """Written by someone who had not seen the code; their first runs are in the README."""
     summary = evaluate(built_service, load_cases(DATA / dataset)).summary()
@@ -76,3 +76,13 @@ def test_a_fragment_copied_from_the_raw_digest_matches_the_cleaned_passage() -> 
                     fragment="La conférence **GTC\u00a02025** de Nvidia (17–21\u00a0mars)")
     assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2025 de Nvidia (17–21 mars)"), case) == 1
     assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2024 de Nvidia (17–21 mars)"), case) is None
+
+
+def test_a_fragment_may_be_the_source_link_shown_with_the_passage() -> None:
+    """"got a link to the techcrunch article?": the answer is the link under the passage."""
+    url = "https://techcrunch.com/2025/03/31/runway-releases-a-new-model/"
+    case = EvalCase(id="c", question="q", language="en", answerable=True, digest="a.txt", fragment=url)
+    answer = _answer_with("data/digests/a.txt", "Runway a dévoilé Gen-4.")
+    assert first_right_rank(answer, case) is None
+    answer.sources[0].chunk.links.append(Link(text="Runway releases a new model | TechCrunch", url=url))
+    assert first_right_rank(answer, case) == 1

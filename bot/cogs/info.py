@@ -15,7 +15,6 @@ from ..client import NO_MENTIONS, NewsBot, interaction_language
 from ..embeds import ANSWER_COLOUR, group_for_messages, headlines_embed
 
 
-
 class Info(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
