@@ -38,8 +38,10 @@ _FRENCH_NEWS_VERBS = (
     r"(?:sorti|sortir|lance|lancer|annonce|annoncer|leve|lever|devoile|devoiler|publie|publier|presente|"
     r"presenter|rachete|racheter|achete|acheter|acquis|signe|signer|ouvert|mis)"
 )
-_ADVERB = r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|enfin|deja|encore|aussi|"
-_ADVERB += r"finalement|officiellement|recemment|vraiment)\s+)?"
+_ADVERB = (  # "did perplexity ever ship", "mistral a enfin sorti"
+    r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|"
+    r"enfin|deja|encore|aussi|finalement|officiellement|recemment|vraiment)\s+)?"
+)
 _SLOTS = [
     re.compile(rf"(?<![\w'-]){_NAME}'s\b"),  # "suno's newest model"
     re.compile(rf"\b(?:did|does|has|have|had|will|would|is|was|can|could)\s+{_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
