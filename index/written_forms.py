@@ -37,7 +37,7 @@ class WrittenForms:
         self.sorted_names = sorted(names)
         self.by_deletion: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
-            if len(word) >= MIN_TYPO_LENGTH - 1:
+            if len(word) >= MIN_TYPO_LENGTH:  # "deepl" is not "deep" with a typo
                 for variant in deletions(word) | {word}:
                     self.by_deletion[variant].append(word)
 

@@ -35,6 +35,7 @@ from index.service import NewsService
         "des news sur cohere et command r+ ?",  # "cohere" shares a stem with "cohérence", not a spelling
         "any coverage of the neurips 2024 best paper award?",  # a word no digest knows, then a year: an event
         "la loi SB 1047 en californie elle impose quoi ?",  # an abbreviation with a number is a name
+        "deepl a sorti un nouveau modèle de traduction ?",  # not "deep" with a typo
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:

@@ -44,8 +44,10 @@ def test_common_nouns_are_not_subjects(question: str) -> None:
 
 
 def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
-    written = WrittenForms(["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds."])
+    written = WrittenForms(["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds.",
+                            "Le deep learning."])
     assert not written.mentions("cohere")  # "cohérence" is a common word, not the company
     assert written.mentions("keras")  # the start of a name written with capitals
     assert not written.mentions("coh")  # too short to stand for a longer name
     assert written.mentions("startup") and written.mentions("googel")  # a plural dropped, a typo
+    assert not written.mentions("deepl")  # a name one letter longer than a short word is not its typo
