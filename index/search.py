@@ -23,7 +23,8 @@ from .periods import parse_period
 from .store import StoredIndex
 from .subjects import named_subjects
 from .tokens import tokenize
-from .written_forms import WrittenForms, deletions, one_typo_apart
+from .typos import TypoIndex
+from .written_forms import WrittenForms
 
 # Fusion: a convex combination of the dense cosine (rescaled by the model's calibration, so
 # that unrelated text counts 0 whichever model spreads scores how) and the max-normalised BM25 score.
@@ -114,12 +115,9 @@ class Searcher:
         for token in self.document_frequency:
             if token.isalpha() and len(token) >= 5:
                 self.vocabulary_by_prefix[token[:5]].append(token)
-        # Symmetric-delete index for typo matching: two words one edit apart share a deletion.
-        self.words_by_deletion: dict[str, list[str]] = defaultdict(list)
-        for token in self.document_frequency:
-            if len(token) >= MIN_TYPO_LENGTH:
-                for variant in deletions(token) | {token}:
-                    self.words_by_deletion[variant].append(token)
+        # Typos of corpus tokens ("pytroch"); not substitutions, which join different stems ("optimus" ~
+        # "optimis"), nor other digits ("llama5" is no typo of "llama4").
+        self.typos = TypoIndex(self.document_frequency, MIN_TYPO_LENGTH)
         self.written = WrittenForms(chunk.text + " " + " ".join(chunk.section) for chunk in stored.chunks)
         last_position: dict[str, int] = {}
         for chunk in stored.chunks:
@@ -138,7 +136,7 @@ class Searcher:
         for term in terms:
             if term in self.document_frequency:
                 continue
-            found.extend(self._typo_neighbours(term))
+            found.extend(self.typos.neighbours(term))
             if len(term) >= 6 and term.isalpha():
                 found.extend(
                     word for word in self.vocabulary_by_prefix.get(term[:5], ())
@@ -158,17 +156,6 @@ class Searcher:
                 groups.append(found)
                 seen.update(found)
         return groups
-
-    def _typo_neighbours(self, term: str) -> list[str]:
-        """Corpus words one missing, extra or swapped letter away ("pytroch", "antropic").
-
-        Substitutions are left out: between stems they join different words ("optimus" ~
-        "optimis"). Digits must match: "llama5" is not a typo of "llama4".
-        """
-        if len(term) < MIN_TYPO_LENGTH:
-            return []
-        candidates = {word for variant in deletions(term) | {term} for word in self.words_by_deletion.get(variant, ())}
-        return sorted(word for word in candidates if one_typo_apart(term, word))
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens as the lexical index has them (names kept whole)."""
@@ -308,7 +295,7 @@ class Searcher:
         coverage = sum(self.idf(t) for t in found) / total if total else 0.0
         unknown_versions = [
             t for t in unique_terms
-            if t not in self.document_frequency and _looks_like_name(t) and not self._typo_neighbours(t)
+            if t not in self.document_frequency and _looks_like_name(t) and not self.typos.neighbours(t)
             and self._is_product_version(t, question)
         ]
         unknown_names = _distinct(
@@ -404,9 +391,10 @@ def _as_written(token: str, text: str) -> str:
     "gpt7" -> "GPT-7"), to quote it back."""
     split = _name_and_version(token)
     pattern = rf"\b{re.escape(split[0])}[\s-]?{re.escape(split[1])}\b" if split else rf"(?<![\w-]){re.escape(token)}(?![\w-])"
-    match = re.search(pattern, fold(text))
+    folded = fold(text)
+    match = re.search(pattern, folded)
     # Folding keeps one character per letter here (names are ASCII or accented letters), so offsets match.
-    return text[match.start():match.end()] if match and len(fold(text)) == len(text) else token
+    return text[match.start():match.end()] if match and len(folded) == len(text) else token
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -102,7 +102,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
                 tokens.append(compact)
             parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
             tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
-        elif word not in _STOP_WORDS and (len(word) > 1 or word.isdigit()):
+        elif len(word) > 1 or word.isdigit():
             tokens.append(word if word.isdigit() or word in names else stem(word))
     return tokens
 
