@@ -15,7 +15,14 @@ from .models import Period
 _MONTH_NAMES = sorted((name for name in MONTHS if len(name) > 3 or name == "mai"), key=len, reverse=True)
 # "may" is too common an English word to read as a month unless a year or "in" is next to it.
 _MONTH = r"(?P<month>" + "|".join(n for n in _MONTH_NAMES if n != "may") + r"|(?<=in )may|may(?= \d{4}))"
-_MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b")
+# "early April", "fin avril", "mi-mars": the part of the month goes with it, not into the topic words.
+_PART_OF_MONTH = (
+    r"(?:(?:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|start\s+of|middle\s+of)|"
+    r"(?:fin|debut|mi|milieu|courant)(?:\s+d[e'])?)[\s-]*)?"
+)
+_MONTH_YEAR = re.compile(
+    r"\b" + _PART_OF_MONTH + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b"
+)
 # "summer 2024", "l'été 2024": a season needs its year here ("a été publié", "spring symposium").
 _SEASON_MONTHS = {
     "spring": (3, 5), "printemps": (3, 5), "summer": (6, 8), "ete": (6, 8),
@@ -33,7 +40,7 @@ _PREVIOUS_MONTH = re.compile(
 _CURRENT_MONTH = re.compile(
     r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours|latest|most recent|newest|recent(ly)?|"
     r"lately|right now|these days|en ce moment|actuellement|ces temps-ci|"
-    r"dernieres? (nouvelles|actus?|actualites|annonces|news)|recemment|dernierement|derniers? (mois|digest))\b"
+    r"dernieres?(?= (?:nouvelles|actus?|actualites|annonces|news))|recemment|dernierement|derniers? (mois|digest))\b"
 )
 
 # Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").

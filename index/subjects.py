@@ -49,6 +49,7 @@ _SLOTS = [
     re.compile(rf"(?<![\w'-]){_NAME}\s+(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}\b"),
     re.compile(rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
                rf"(?:on|about|from|regarding|sur|de|concernant)\s+{_NAME}(?![\w'-])"),
+    re.compile(rf"\bnew\s+(?:with|at|from)\s+{_NAME}(?![\w'-])"),  # "what's new with perplexity?"
     re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
 ]
 

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 14
+TOKENIZER_VERSION = 15
 
 _STOP_WORDS = frozenset(
     """
@@ -58,6 +58,7 @@ _STOP_WORDS = frozenset(
     explain explains explique expliquer expliquez dis dites donne donnez donner montre montrez couple
     three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
     people ppl folks everyone everybody gens
+    va vont aller allez gros grosse grosses
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -66,6 +67,8 @@ _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
 _WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _NAME_THEN_VERSION = re.compile(r"\b([a-z][a-z0-9]*) (\d+(?:\.\d+)*)\b")
 _VERSIONED = re.compile(r"[a-z]+\d|\d+[a-z]|\d\.\d")
+
+_UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?![\w.])")
 
 _FRENCH = Stemmer.Stemmer("french")
 _ENGLISH = Stemmer.Stemmer("english")
@@ -82,6 +85,8 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
 
     Words in `names` are kept whole: stemming "OpenAI" gives "open" and "Meta" gives "met",
     which would match "open source" and "il met"."""
+    # "US" in capitals is the country ("aux US", "US vs Chine"); lower-cased it would be the pronoun.
+    text = _UNITED_STATES.sub("USA", text)
     folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
     tokens: list[str] = []
     # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.

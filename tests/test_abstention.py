@@ -36,6 +36,8 @@ from index.service import NewsService
         "any coverage of the neurips 2024 best paper award?",  # a word no digest knows, then a year: an event
         "la loi SB 1047 en californie elle impose quoi ?",  # an abbreviation with a number is a name
         "deepl a sorti un nouveau modèle de traduction ?",  # not "deep" with a typo
+        "what's new with perplexity lately?",
+        "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -77,6 +79,7 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "did fb release a new llama in april?",  # a nickname the table knows
         "any news on langgraph from langchain?",
         "did antropic add web search to claude?",  # one typo from a name the digests write
+        "une grosse conf sur l'ia générative fin avril aux US ?",  # "fin" goes with the date; conf ~ conférence
         # long and chatty: most of its words are in no passage, but the best one has three of its terms
         "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
         "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",

@@ -32,6 +32,9 @@ NEWEST = "2025-04"
         ("winter 2025 releases", "2024-12", "2025-02"),  # December to February
         ("tensorflow 3.0 c'est pour 2025 ?", "2025-01", "2025-12"),
         ("dernièrement, meta a fait quoi ?", "2025-04", "2025-04"),
+        ("grosse conf fin avril aux US ?", "2025-04", "2025-04"),
+        ("what shipped in early march?", "2025-03", "2025-03"),
+        ("mi-mars 2025", "2025-03", "2025-03"),
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
@@ -61,3 +64,16 @@ def test_date_words_are_removed_from_the_search_terms() -> None:
     parsed = parse_period("What did Meta release in April 2025?", NEWEST)
     assert "April" not in parsed.remainder and "Meta" in parsed.remainder
     assert parsed.explicit
+
+
+@pytest.mark.parametrize(
+    ("question", "remainder"),
+    [
+        ("grosse conf fin avril aux US ?", "grosse conf aux US ?"),  # "fin" is part of the date, not a topic
+        ("what shipped by the end of march", "what shipped by"),
+        ("nouveautés début d'avril", "nouveautés"),
+        ("c'est quoi les dernières news de kyutai ?", "c'est quoi les news de kyutai ?"),  # "news de X" stays
+    ],
+)
+def test_the_part_of_a_month_goes_with_the_date(question: str, remainder: str) -> None:
+    assert parse_period(question, NEWEST).remainder == remainder

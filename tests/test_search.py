@@ -116,6 +116,9 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("tl;dr of this month in AI? one line pls", "2025-04"),  # how long the answer should be is not a topic
         ("résume-moi avril en une phrase", "2025-04"),
         ("dis-moi en deux mots ce qui s'est passé en mars", "2025-03"),
+        # Why the member asks is not a topic either.
+        ("quick recap of march? i was offline the whole month, no idea what happened", "2025-03"),
+        ("un résumé de ce mois-ci ? j'ai rien suivi avec les vacances", "2025-04"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:

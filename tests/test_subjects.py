@@ -20,6 +20,7 @@ from index.written_forms import WrittenForms
         ("des news sur cohere ?", "cohere"),
         ("quoi de neuf chez Anthropic ?", "anthropic"),
         ("tesla announced a robot?", "tesla"),
+        ("what's new with perplexity? did they ship anything", "perplexity"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:

@@ -21,6 +21,12 @@ def test_accents_and_stop_words() -> None:
     assert tokenize("can someone tell me b4 friday, contre quoi ?") == [tokenize("friday")[0]]  # fillers, chat spelling
 
 
+def test_us_in_capitals_is_the_country() -> None:
+    assert tokenize("une conf aux US") == tokenize("une conf aux USA")
+    assert tokenize("U.S. vs Chine")[0] == "usa"
+    assert tokenize("tell us more") == []  # the pronoun stays a stop word
+
+
 def test_words_joined_by_grammar_are_not_a_name() -> None:
     assert tokenize("résume-moi") == tokenize("résume")  # not "resumemoi", which no passage has
     assert tokenize("state-of-the-art") == tokenize("state art")
