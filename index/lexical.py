@@ -104,6 +104,17 @@ class Expander:
         present = set(tokens)
         return {t for group in self.groups for entry in group if len(entry) > 1 and set(entry) <= present for t in entry}
 
+    def phrases(self, tokens: list[str]) -> list[tuple[set[str], set[str]]]:
+        """Several-word terms of the table among the tokens ("traitement du langage"), each with the
+        tokens of its group's other terms ("nlp"): a passage having those has the whole phrase."""
+        present = set(tokens)
+        found = []
+        for group in self.groups:
+            for entry in group:
+                if len(entry) > 1 and set(entry) <= present:
+                    found.append((set(entry), {t for other in group if other != entry for t in other} - set(entry)))
+        return found
+
     def expand(self, tokens: list[str]) -> list[str]:
         added: dict[str, None] = {}
         for group in self.expand_groups(tokens):

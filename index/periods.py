@@ -54,6 +54,7 @@ class PeriodQuery:
     period: Period | None
     remainder: str
     explicit: bool  # named a month or a year, rather than "latest" / "recently"
+    measured: bool = False  # two years bounding a change ("from 2022 to 2024"), maybe not when it was reported
 
 
 # A date right after a comparison is the point of reference, not the period asked about:
@@ -61,6 +62,22 @@ class PeriodQuery:
 _COMPARED = re.compile(
     r"\b(compared (with|to)|than|versus|vs|relative to|par rapport (a|au|aux)|compare(e|s|es)? (a|au|avec))"
     r"\b[^,.;?!]{0,16}$"
+)
+
+
+# Two years as the ends of a change ("how much cheaper from end of 2022 to end of 2024?", "entre 2023
+# et 2024"): a digest of 2025 may report what was measured then.
+_YEAR_SPAN = re.compile(
+    r"\b(?:from|between|since|de|entre|depuis)\s+(?:[a-z']+\s+){0,3}(?P<first>(?:19|20)\d{2})\s+"
+    r"(?:to|and|until|till|a|et|jusqu'a)\s+(?:[a-z']+\s+){0,3}(?P<last>(?:19|20)\d{2})\b"
+)
+
+
+# ... when the question asks for a measure: "entre 2023 et 2024 meta a fait quoi ?" asks for those years' news.
+_MEASURE = re.compile(
+    r"(\bhow (much|many|fast)|\bby how|\bcombien\b|\bcb\b|%|\bper ?cent|\bpourcent|\bfois\b|\btimes\b|"
+    r"\b(cheaper|faster|bigger|smaller|higher|lower|grew|grown|fell|fallen|rose|risen|dropped|increased|decreased)\b|"
+    r"\b(augmente|baisse|diminue|progresse|evolue)s?\b)"
 )
 
 
@@ -79,6 +96,13 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     season = _SEASON_YEAR.search(text)
     if season:
         return PeriodQuery(_season_period(season.group("season"), int(season.group("year"))), _remove(question, text, [season]), True)
+    span = _YEAR_SPAN.search(text)
+    if span:
+        first, last = sorted(int(span.group(end)) for end in ("first", "last"))
+        period = Period(month_key(first, 1), month_key(last, 12))
+        if _MEASURE.search(text):  # the years stay among the words: the passage gives them
+            return PeriodQuery(period, question, explicit=True, measured=True)
+        return PeriodQuery(period, _remove(question, text, [span]), explicit=True)
     year = next(iter(_asked(list(_YEAR.finditer(text)), text)), None)
     if year:
         value = int(year.group("year") or year.group("alone"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -206,6 +206,9 @@ class Searcher:
         """The k best news items for a question, best first, with the period understood."""
         parsed = parse_period(question, self.newest_month)
         terms = self.tokenize(parsed.remainder)
+        topic = {t for t in terms if not _is_count(t)} - OVERVIEW_TERMS
+        if parsed.measured and topic:  # "how much cheaper from 2022 to 2024?": a measure any digest may report
+            parsed = replace(parsed, period=None, explicit=False)
         result = SearchResult(
             hits=[], period=parsed.period, question_terms=terms, calibration=self.embedder.calibration
         )
@@ -221,7 +224,7 @@ class Searcher:
             self.languages == detect_language(question), EXPANSION_WEIGHT, OTHER_LANGUAGE_EXPANSION_WEIGHT
         ).astype(np.float32)
         lexical = self.lexical.scores(terms) + expansion_weight * self.lexical.best_of(alternatives)
-        result.overview = not {t for t in terms if not _is_count(t)} - OVERVIEW_TERMS
+        result.overview = not topic
         if result.overview:  # "what happened in March?", "tl;dr of April": the digests' summaries answer,
             # and passages that happen to use the question's words ("gros", "horizon") do not; closeness
             # in meaning only breaks ties (with MiniLM it mostly measures the question's language).
@@ -285,10 +288,13 @@ class Searcher:
         item_tokens = self.item_tokens[self.stored.chunks[best].item_key]
         hit_tokens = set().union(*(self.item_tokens[hit.chunk.item_key] for hit in hits))
         unique_terms = set(terms)
-        found = [
+        found = {
             t for t in unique_terms
             if t in item_tokens or item_tokens.intersection(self.expander.expand([t]) + self.cognates([t]))
-        ]
+        }
+        for phrase, translations in self.expander.phrases(terms):  # "traitement du langage" ~ "NLP"
+            if item_tokens & translations:
+                found |= phrase
         # Weighted by rarity: matching "GPT-4.5" says more than matching "model"; a term
         # no digest contains at all ("sourdough") weighs the most.
         total = sum(self.idf(t) for t in unique_terms)

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 15
+TOKENIZER_VERSION = 16
 
 _STOP_WORDS = frozenset(
     """
@@ -49,7 +49,7 @@ _STOP_WORDS = frozenset(
     tu toi dois doit doivent devons devez devrait devraient fais font faisons faites selon must
     vrai vraie vrais vraiment bosse bosser taf
     contre vers entre parmi malgré envers hors dès durant avant après ainsi encore déjà toujours jamais
-    souvent ici là peu beaucoup trop tout tous toute toutes autre autres même mêmes chaque plusieurs
+    souvent ici là peu beaucoup trop tout tous toute toutes autre autres même chaque plusieurs
     certains certaines sinon ni car
     against without within among across toward towards upon around already always never often even
     quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
@@ -58,7 +58,7 @@ _STOP_WORDS = frozenset(
     explain explains explique expliquer expliquez dis dites donne donnez donner montre montrez couple
     three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
     people ppl folks everyone everybody gens
-    va vont aller allez gros grosse grosses
+    va vont aller allez gros grosse grosses jai chui jsuis vu plein grâce
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

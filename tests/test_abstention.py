@@ -37,6 +37,7 @@ from index.service import NewsService
         "la loi SB 1047 en californie elle impose quoi ?",  # an abbreviation with a number is a name
         "deepl a sorti un nouveau modèle de traduction ?",  # not "deep" with a typo
         "what's new with perplexity lately?",
+        "what happened in AI from 2019 to 2021?",  # a span of years no digest covers
         "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
     ],
 )
@@ -80,6 +81,9 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "any news on langgraph from langchain?",
         "did antropic add web search to claude?",  # one typo from a name the digests write
         "une grosse conf sur l'ia générative fin avril aux US ?",  # "fin" goes with the date; conf ~ conférence
+        "how much cheaper did running a gpt-3.5 level model get from end of 2022 to end of 2024?",  # measured then
+        "le traitement du langage est entré dans notre quotidien grâce à quoi ?",  # the phrase ~ "NLP"
+        "jai vu plein de memes sur chatgpt qui cire les pompes, ils ont fait quoi ?",  # "memes" is not "mêmes"
         # long and chatty: most of its words are in no passage, but the best one has three of its terms
         "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
         "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",

@@ -35,6 +35,8 @@ NEWEST = "2025-04"
         ("grosse conf fin avril aux US ?", "2025-04", "2025-04"),
         ("what shipped in early march?", "2025-03", "2025-03"),
         ("mi-mars 2025", "2025-03", "2025-03"),
+        ("entre 2023 et 2024 meta a fait quoi ?", "2023-01", "2024-12"),
+        ("what happened in ai from 2019 to 2021?", "2019-01", "2021-12"),
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
@@ -77,3 +79,11 @@ def test_date_words_are_removed_from_the_search_terms() -> None:
 )
 def test_the_part_of_a_month_goes_with_the_date(question: str, remainder: str) -> None:
     assert parse_period(question, NEWEST).remainder == remainder
+
+
+def test_two_years_bounding_a_measure_are_what_was_measured() -> None:
+    # A digest of 2025 may report how a price fell from 2022 to 2024: the search, not the period, decides.
+    measured = parse_period("how much cheaper did a gpt-3.5 level model get from end of 2022 to end of 2024?", NEWEST)
+    assert measured.measured and measured.period == Period("2022-01", "2024-12")
+    assert "2022" in measured.remainder  # the years stay among the words the passage should have
+    assert not parse_period("entre 2023 et 2024 meta a fait quoi ?", NEWEST).measured

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.lexical import default_expander
+from index.lexical import Expander, default_expander
 from index.tokens import find_names, tokenize
 
 
@@ -25,6 +25,11 @@ def test_us_in_capitals_is_the_country() -> None:
     assert tokenize("une conf aux US") == tokenize("une conf aux USA")
     assert tokenize("U.S. vs Chine")[0] == "usa"
     assert tokenize("tell us more") == []  # the pronoun stays a stop word
+
+
+def test_memes_are_not_the_word_same() -> None:
+    assert tokenize("des memes") == tokenize("des mèmes") != []  # "mêmes" folds the same: not a stop word
+    assert tokenize("grâce à quoi") == []
 
 
 def test_words_joined_by_grammar_are_not_a_name() -> None:
@@ -86,3 +91,11 @@ def test_a_meaning_counts_once_however_many_translations_a_passage_uses() -> Non
     assert summed[0] > summed[1]  # summing rewards piling up synonyms...
     assert best[0] <= max(index.scores([t])[0] for t in groups[0]) + 1e-6  # ...the best form alone does not
     assert best[1] > 0 and best[2] == 0
+
+
+def test_a_phrase_of_the_table_is_found_whole_in_a_passage_using_its_translation() -> None:
+    # "traitement du langage": a passage saying "NLP" has both words, for coverage.
+    expander = Expander([["nlp", "traitement du langage"]])
+    [(phrase, translations)] = expander.phrases(tokenize("le traitement du langage au quotidien"))
+    assert phrase == set(tokenize("traitement langage")) and translations == {"nlp"}
+    assert expander.phrases(tokenize("le traitement des images")) == []
