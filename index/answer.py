@@ -87,7 +87,7 @@ def compose_answer(
         opening = phrases["not_mentioned"].format(names=phrases["or"].join(names)) if names else phrases["nothing"]
         text = opening + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
-    return cite(question, result.hits, language, period, tokenizer, result.expansions)
+    return cite(question, result.hits, language, period, tokenizer, result.expansions, result.question_terms)
 
 
 def _covered_label(months: list[str], language: str) -> str:
@@ -105,13 +105,15 @@ def cite(
     period: Period | None = None,
     tokenizer: Tokenizer = tokenize,
     expansions: Iterable[str] = (),
+    terms: Iterable[str] | None = None,
 ) -> Answer:
     """An answer citing the best passages; `hits` are the ranked sources, best first.
 
     `expansions` (the search's translations and typo fixes of the question's words) help
-    pick the sentences of a passage in the other language."""
+    pick the sentences of a passage in the other language; `terms`, the question's words
+    without its period, pick them by topic ("fin avril" is not about the end of March)."""
     phrases = PHRASES.get(language, PHRASES["en"])
-    question_tokens = set(tokenizer(question))
+    question_tokens = set(tokenizer(question) if terms is None else terms)
     related_tokens = frozenset(expansions) - question_tokens
     best = hits[0].score
     lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]

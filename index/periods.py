@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from .dates import MONTHS, fold, month_key, shift_month
 from .models import Period
 
-_MONTH_NAMES = sorted((name for name in MONTHS if len(name) > 3 or name == "mai"), key=len, reverse=True)
+# An abbreviation ("dec", "avr.", "sept") is read as a month only before its year: alone it is
+# too often another word ("sept" is seven in French, "mar" a verb).
+_ABBREVIATIONS = sorted((a for a in MONTHS if any(b != a and b.startswith(a) for b in MONTHS)), key=len, reverse=True)
+_MONTH_NAMES = sorted((name for name in MONTHS if name not in _ABBREVIATIONS), key=len, reverse=True)
 # "may" is too common an English word to read as a month unless a year or "in" is next to it.
-_MONTH = r"(?P<month>" + "|".join(n for n in _MONTH_NAMES if n != "may") + r"|(?<=in )may|may(?= \d{4}))"
+_MONTH = (
+    r"(?P<month>" + "|".join(n for n in _MONTH_NAMES if n != "may") + r"|(?<=in )may|may(?= \d{4})|"
+    r"(?:" + "|".join(_ABBREVIATIONS) + r")(?=\.?\s+(?:19|20)\d{2}\b))"
+)
 # "early April", "fin avril", "mi-mars": the part of the month goes with it, not into the topic words.
 _PART_OF_MONTH = (
     r"(?:(?:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|start\s+of|middle\s+of)|"

@@ -151,11 +151,18 @@ class Searcher:
         groups = self.expander.expand_groups(terms)
         seen = {token for group in groups for token in group}
         for term in terms:
-            found = [token for token in self.cognates([term]) if token not in seen]
+            found = [token for token in self.cognates([term]) + self.nickname_of(term) if token not in seen]
             if found:
                 groups.append(found)
                 seen.update(found)
         return groups
+
+    def nickname_of(self, token: str) -> list[str]:
+        """The digests' names for a versioned nickname ("mj7" -> "midjourney"), through the table."""
+        split = _name_and_version(token)
+        if not split or token in self.document_frequency:
+            return []
+        return [name for name in self.expander.expand([split[0]]) if name in self.document_frequency]
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens as the lexical index has them (names kept whole)."""
@@ -302,7 +309,7 @@ class Searcher:
         unknown_versions = [
             t for t in unique_terms
             if t not in self.document_frequency and _looks_like_name(t) and not self.typos.neighbours(t)
-            and self._is_product_version(t, question)
+            and not self.nickname_of(t) and self._is_product_version(t, question)
         ]
         unknown_names = _distinct(
             [_as_written(t, question) for t in unknown_versions]

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 16
+TOKENIZER_VERSION = 17
 
 _STOP_WORDS = frozenset(
     """
@@ -59,6 +59,7 @@ _STOP_WORDS = frozenset(
     three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
     people ppl folks everyone everybody gens
     va vont aller allez gros grosse grosses jai chui jsuis vu plein grâce
+    gonna wanna gotta whatever kinda sorta see seen saw voir
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -38,6 +38,7 @@ from index.service import NewsService
         "deepl a sorti un nouveau modèle de traduction ?",  # not "deep" with a typo
         "what's new with perplexity lately?",
         "what happened in AI from 2019 to 2021?",  # a span of years no digest covers
+        "was there any big ai news back in dec 2024?",
         "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
     ],
 )
@@ -84,6 +85,9 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "how much cheaper did running a gpt-3.5 level model get from end of 2022 to end of 2024?",  # measured then
         "le traitement du langage est entré dans notre quotidien grâce à quoi ?",  # the phrase ~ "NLP"
         "jai vu plein de memes sur chatgpt qui cire les pompes, ils ont fait quoi ?",  # "memes" is not "mêmes"
+        "lol was chatgpt being a total yes-man this month? did they fix it",
+        "how many pics do u have to rate in mj7 before it builds ur style profile",  # a nickname with a version
+        "and what about robots? are we gonna see them in hospitals or whatever soon",
         # long and chatty: most of its words are in no passage, but the best one has three of its terms
         "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
         "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",

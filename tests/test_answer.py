@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from index.answer import key_sentences
+from index.answer import cite, key_sentences
+from index.models import Chunk, Hit, Period
+from index.periods import parse_period
 from index.tokens import tokenize
 
 MISTRAL = (
@@ -31,3 +33,17 @@ def test_sentences_stay_in_reading_order_and_within_the_size_bound() -> None:
     excerpt = key_sentences(text, set(tokenize("mistral 4090")))
     assert len(excerpt) <= 420
     assert excerpt.startswith("Phrase numéro 0")
+
+
+def test_sentences_are_chosen_by_the_questions_topic_not_its_date_words() -> None:
+    # "fin avril" is the period (already applied to the ranking); "fin mars" in a sentence is no match.
+    text = (
+        "Plusieurs événements se sont tenus. Le Generative AI Summit à Santa Clara a réuni 500 participants. "
+        "En Europe, un autre sommet s'est déroulé fin mars à Londres. Les stands étaient nombreux."
+    )
+    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language="fr",
+                  section=["Conférences"], text=text, links=[], position=1, block=1)
+    question = "quelle conf sur l'IA generative fin avril ?"
+    terms = tokenize(parse_period(question, "2025-04").remainder)
+    answer = cite(question, [Hit(chunk=chunk, score=1.0)], "fr", Period("2025-04", "2025-04"), terms=terms)
+    assert "Santa Clara" in answer.text and "Londres" not in answer.text

@@ -37,6 +37,8 @@ NEWEST = "2025-04"
         ("mi-mars 2025", "2025-03", "2025-03"),
         ("entre 2023 et 2024 meta a fait quoi ?", "2023-01", "2024-12"),
         ("what happened in ai from 2019 to 2021?", "2019-01", "2021-12"),
+        ("any big ai news back in dec 2024?", "2024-12", "2024-12"),  # an abbreviation before its year
+        ("quoi de neuf en avr. 2025", "2025-04", "2025-04"),
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
@@ -51,6 +53,8 @@ def test_periods_are_understood(question: str, start: str, end: str) -> None:
         "le modèle a été publié par Mistral",  # "été" the participle
         "how much cheaper is it now compared with end of 2022?",  # a point of comparison, not the period asked
         "c'est mieux par rapport à mars 2024 ?",
+        "il y a sept modèles llama ?",  # "sept" alone is seven, not September
+        "dec news",
     ],
 )
 def test_questions_without_a_period(question: str) -> None:

@@ -90,6 +90,13 @@ def test_unknown_words_map_to_typos_and_long_stems_only(built_service: NewsServi
     assert searcher.cognates(["model"]) == []  # known words are left alone
 
 
+def test_a_versioned_nickname_stands_for_the_name_the_table_gives(built_service: NewsService) -> None:
+    searcher = built_service.searcher
+    assert searcher.nickname_of("mj7") == ["midjourney"]  # "mj" ~ Midjourney in the table
+    assert searcher.nickname_of("qwen3") == []  # no table entry: an unknown product, as before
+    assert searcher.nickname_of("gpt4o") == []  # a token the digests have needs no nickname
+
+
 def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsService) -> None:
     """Stemming would turn "OpenAI" into "open" and rank "open source" items first."""
     for question in ["des nouvelles d'OpenAI ?", "quoi de neuf chez openai"]:
