@@ -71,15 +71,15 @@ _COMPARED = re.compile(
 )
 
 
-# Two years as the ends of a change ("how much cheaper from end of 2022 to end of 2024?", "entre 2023
-# et 2024"): a digest of 2025 may report what was measured then.
+# Two years as the ends of a span ("from 2019 to 2021", "entre 2023 et 2024"): both, and all between.
 _YEAR_SPAN = re.compile(
     r"\b(?:from|between|since|de|entre|depuis)\s+(?:[a-z']+\s+){0,3}(?P<first>(?:19|20)\d{2})\s+"
     r"(?:to|and|until|till|a|et|jusqu'a)\s+(?:[a-z']+\s+){0,3}(?P<last>(?:19|20)\d{2})\b"
 )
 
 
-# ... when the question asks for a measure: "entre 2023 et 2024 meta a fait quoi ?" asks for those years' news.
+# A span bounding a measure ("how much cheaper from end of 2022 to end of 2024?") is when the measure
+# was taken, which a later digest may report: the search reads it as words, not as the period asked.
 _MEASURE = re.compile(
     r"(\bhow (much|many|fast)|\bby how|\bcombien\b|\bcb\b|%|\bper ?cent|\bpourcent|\bfois\b|\btimes\b|"
     r"\b(cheaper|faster|bigger|smaller|higher|lower|grew|grown|fell|fallen|rose|risen|dropped|increased|decreased)\b|"

@@ -50,6 +50,11 @@ _SLOTS = [
     re.compile(rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
                rf"(?:on|about|from|regarding|sur|de|concernant)\s+{_NAME}(?![\w'-])"),
     re.compile(rf"\bnew\s+(?:with|at|from)\s+{_NAME}(?![\w'-])"),  # "what's new with perplexity?"
+    # "suno dropped anything new?": with such an object, "dropped" is a release ("prices dropped a lot" is not).
+    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:dropped|put out|pushed out)\s+(?:anything|something|(?:a\s+|an\s+|any\s+)?new)\b"),
+    # "la start-up lancée par mira murati", "the lab founded by X": who made it.
+    re.compile(rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
+               rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"),
     re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
 ]
 

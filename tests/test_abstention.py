@@ -39,6 +39,8 @@ from index.service import NewsService
         "what's new with perplexity lately?",
         "what happened in AI from 2019 to 2021?",  # a span of years no digest covers
         "was there any big ai news back in dec 2024?",
+        "suno dropped anything new? wanna make some ai songs",
+        "des nouvelles de la start-up lancée par mira murati ?",
         "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
     ],
 )

@@ -21,6 +21,9 @@ from index.written_forms import WrittenForms
         ("quoi de neuf chez Anthropic ?", "anthropic"),
         ("tesla announced a robot?", "tesla"),
         ("what's new with perplexity? did they ship anything", "perplexity"),
+        ("suno dropped anything new? wanna make some songs", "suno"),
+        ("des nouvelles de la start-up lancée par murati ?", "murati"),
+        ("what did the lab founded by lecun ship?", "lecun"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
@@ -38,6 +41,7 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "les chercheurs ont publié quoi ?",
         "how many ppl showed up at the summit?",  # after a bare noun, only what a company does counts
         "what is the capital of Peru?",  # no company's place at all
+        "gpu prices dropped a lot this year?",  # "dropped" with no release for an object
     ],
 )
 def test_common_nouns_are_not_subjects(question: str) -> None:
