@@ -365,7 +365,7 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "developments headlines updates announcements happenings events "
     "annonces nouveautés événements temps forts "
     "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
-    "lignes gros bref rapide rapidement tour horizon ambiance petit petite little "
+    "lignes gros bref rapide rapidement tour horizon ambiance petit petite little côté "
     # Why the member asks for a recap ("i was offline the whole month", "j'ai rien suivi avec les vacances").
     "missed miss offline away holiday holidays vacation busy catch whole idea clue basically "
     "rien suivi suivre rate loupe manque absent deconnecte vacances rattraper idee"

@@ -52,6 +52,10 @@ _SLOTS = [
     re.compile(rf"\bnew\s+(?:with|at|from)\s+{_NAME}(?![\w'-])"),  # "what's new with perplexity?"
     # "suno dropped anything new?": with such an object, "dropped" is a release ("prices dropped a lot" is not).
     re.compile(rf"(?<![\w'-]){_NAME}\s+(?:dropped|put out|pushed out)\s+(?:anything|something|(?:a\s+|an\s+|any\s+)?new)\b"),
+    # "windsurf got bought by someone?", "X s'est fait racheter": what happens to a company.
+    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:got|gets|was|has been|have been|is being)\s+{_ADVERB}"
+               rf"(?:bought|acquired|sued|funded|valued|hacked|banned)\b"),
+    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:s'est|se sont|se serait)\s+fait\s+(?:racheter|acheter|attaquer|pirater)\b"),
     # "la start-up lancée par mira murati", "the lab founded by X": who made it.
     re.compile(rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
                rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"),

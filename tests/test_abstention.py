@@ -41,6 +41,7 @@ from index.service import NewsService
         "was there any big ai news back in dec 2024?",
         "suno dropped anything new? wanna make some ai songs",
         "des nouvelles de la start-up lancée par mira murati ?",
+        "windsurf got bought by someone or not? saw rumours everywhere",
         "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
     ],
 )

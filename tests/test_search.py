@@ -127,6 +127,7 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("quick recap of march? i was offline the whole month, no idea what happened", "2025-03"),
         ("un résumé de ce mois-ci ? j'ai rien suivi avec les vacances", "2025-04"),
         ("tu peux me faire un petit résumé de l'IA en mars 2025 ?", "2025-03"),  # "petit" says how long
+        ("fais moi un petit résumé de ce mois-ci côté IA stp", "2025-04"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:

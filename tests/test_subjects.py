@@ -24,6 +24,8 @@ from index.written_forms import WrittenForms
         ("suno dropped anything new? wanna make some songs", "suno"),
         ("des nouvelles de la start-up lancée par murati ?", "murati"),
         ("what did the lab founded by lecun ship?", "lecun"),
+        ("windsurf got bought by someone or not?", "windsurf"),
+        ("windsurf s'est fait racheter ?", "windsurf"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
@@ -42,6 +44,7 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "how many ppl showed up at the summit?",  # after a bare noun, only what a company does counts
         "what is the capital of Peru?",  # no company's place at all
         "gpu prices dropped a lot this year?",  # "dropped" with no release for an object
+        "the startup got acquired?",  # a common noun after its determiner
     ],
 )
 def test_common_nouns_are_not_subjects(question: str) -> None:
