@@ -101,8 +101,7 @@ class Expander:
 
     def phrase_tokens(self, tokens: list[str]) -> set[str]:
         """Tokens that belong to a several-word term the table knows ("united states")."""
-        present = set(tokens)
-        return {t for group in self.groups for entry in group if len(entry) > 1 and set(entry) <= present for t in entry}
+        return {t for phrase, _ in self.phrases(tokens) for t in phrase}
 
     def phrases(self, tokens: list[str]) -> list[tuple[set[str], set[str]]]:
         """Several-word terms of the table among the tokens ("traitement du langage"), each with the

@@ -65,7 +65,7 @@ _STOP_WORDS = frozenset(
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
 
 # A word, possibly joined to version numbers by - or . ("gpt-4.5", "o4-mini", "gen-4").
-_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _NAME_THEN_VERSION = re.compile(r"\b([a-z][a-z0-9]*) (\d+(?:\.\d+)*)\b")
 _VERSIONED = re.compile(r"[a-z]+\d|\d+[a-z]|\d\.\d")
 
@@ -94,7 +94,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     for name, version in _NAME_THEN_VERSION.findall(folded):
         if name not in _STOP_WORDS and not name.isdigit():
             tokens.append(name + version)
-    for word in _WORD.findall(folded):
+    for word in WORD.findall(folded):
         word = word.strip(".-")
         if not word or word in _STOP_WORDS:  # chat spelling with a digit ("b4") included
             continue

@@ -12,9 +12,9 @@ import re
 from typing import Iterable
 
 from .dates import fold
+from .tokens import WORD
 from .typos import TypoIndex
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 # A capital inside a sentence, or after the first letter ("KerasCV", "LangGraph"): written as a name.
 _NAME_AS_WRITTEN = re.compile(r"(?<=[\w,;)»\"] )[A-Z][\w-]*|\b\w[a-z0-9]*[A-Z][\w-]*")
 # A name as short as "xai" or "hf" must match exactly; from this length a longer word may start with it.
@@ -24,7 +24,7 @@ MIN_TYPO_LENGTH = 5
 
 
 def written_words(text: str) -> set[str]:
-    return set(_WORD.findall(fold(text)))
+    return set(WORD.findall(fold(text)))
 
 
 class WrittenForms:
