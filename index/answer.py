@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 from .chunking import split_sentences
 from .abstention import is_related, should_abstain
 from .models import Answer, Hit, Period
+from .periods import asks_for_figure
 from .search import SearchResult
 from .tokens import tokenize
 
@@ -116,11 +117,13 @@ def cite(
     question_tokens = set(tokenizer(question) if terms is None else terms)
     related_tokens = frozenset(expansions) - question_tokens
     best = hits[0].score
+    wants_figure = asks_for_figure(question)
     lines = [phrases["intro_period"].format(period=period_label(period, language)) if period else phrases["intro"]]
     for n, hit in enumerate(hits[:MAX_CITED], start=1):
         if n > 1 and hit.score < best * RELATIVE_SCORE_FLOOR:
             break
-        lines.append(f"• {cited_line(hit, question_tokens, language, tokenizer, related_tokens)} [{n}]")
+        line = cited_line(hit, question_tokens, language, tokenizer, related_tokens, wants_figure)
+        lines.append(f"• {line} [{n}]")
     return Answer(question=question, text="\n".join(lines), abstained=False, sources=hits, language=language,
                   period=period)
 
@@ -131,12 +134,13 @@ def cited_line(
     language: str,
     tokenizer: Tokenizer = tokenize,
     related_tokens: frozenset[str] = frozenset(),
+    wants_figure: bool = False,
 ) -> str:
     """"Title (April 2025): the most relevant sentences"."""
     chunk = hit.chunk
     title = chunk.section[-1] if chunk.section else chunk.digest_title
     body = strip_title(chunk.text, title)
-    excerpt = key_sentences(body, question_tokens, tokenizer, related_tokens)
+    excerpt = key_sentences(body, question_tokens, tokenizer, related_tokens, wants_figure)
     colon = " :" if language == "fr" else ":"  # French typography puts a space before the colon
     return f"{title} ({month_label(chunk.month, language)}){colon} {excerpt}"
 
@@ -149,13 +153,18 @@ def strip_title(text: str, title: str) -> str:
 
 
 def key_sentences(
-    text: str, question_tokens: set[str], tokenizer: Tokenizer = tokenize, related_tokens: frozenset[str] = frozenset()
+    text: str,
+    question_tokens: set[str],
+    tokenizer: Tokenizer = tokenize,
+    related_tokens: frozenset[str] = frozenset(),
+    wants_figure: bool = False,
 ) -> str:
     """The sentences that best cover the question, in reading order, within a size bound.
 
     Chosen greedily: the sentence sharing the most with the question, then the one adding
     the most question words the first lacks, so "mistral small 3.1 on a single 4090" gets
-    the sentence about the 4090 rather than a second one naming Mistral Small 3.1.
+    the sentence about the 4090 rather than a second one naming Mistral Small 3.1. A question
+    asking "how much" prefers a sentence giving a figure.
     """
     sentences = split_sentences(text)
     if not sentences:
@@ -168,7 +177,8 @@ def key_sentences(
     def position_bonus(index: int) -> float:
         lead = 0.5 if index == 0 else 0.0  # news items state the fact first
         analysis = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
-        return lead - analysis
+        figure = 1.0 if wants_figure and _has_figure(sentences[index]) else 0.0
+        return lead - analysis + figure
 
     chosen: list[int] = []
     covered: set[str] = set()
@@ -179,15 +189,23 @@ def key_sentences(
         )
         chosen.append(best)
         covered |= sentence_tokens[best]
-    excerpt = ""
-    for sentence in (sentences[i].strip() for i in sorted(chosen)):
-        candidate = f"{excerpt} {sentence}".strip()
-        if len(candidate) > MAX_EXCERPT_CHARS:
-            if not excerpt:
-                excerpt = shorten(sentence, MAX_EXCERPT_CHARS)
-            break
-        excerpt = candidate
-    return excerpt
+    # The size bound drops the lesser sentence, not the later one; the kept ones read in order.
+    kept = chosen[:1]
+    for index in chosen[1:]:
+        if sum(len(sentences[i].strip()) + 1 for i in kept + [index]) - 1 <= MAX_EXCERPT_CHARS:
+            kept.append(index)
+    if len(sentences[kept[0]].strip()) > MAX_EXCERPT_CHARS:
+        return shorten(sentences[kept[0]].strip(), MAX_EXCERPT_CHARS)
+    return " ".join(sentences[i].strip() for i in sorted(kept))
+
+
+# A number standing alone ("109 milliards", "44%", "x2"), not a year nor part of a name ("GPT-4o").
+_NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w-])")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def _has_figure(sentence: str) -> bool:
+    return any(not _YEAR.fullmatch(match.group()) for match in _NUMBER.finditer(sentence))
 
 
 def shorten(text: str, limit: int) -> str:

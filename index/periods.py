@@ -60,7 +60,7 @@ class PeriodQuery:
     period: Period | None
     remainder: str
     explicit: bool  # named a month or a year, rather than "latest" / "recently"
-    measured: bool = False  # two years bounding a change ("from 2022 to 2024"), maybe not when it was reported
+    measured: bool = False  # a year or two bounding a figure ("from 2022 to 2024"), maybe not when it was reported
 
 
 # A date right after a comparison is the point of reference, not the period asked about:
@@ -85,6 +85,11 @@ _MEASURE = re.compile(
     r"\b(cheaper|faster|bigger|smaller|higher|lower|grew|grown|fell|fallen|rose|risen|dropped|increased|decreased)\b|"
     r"\b(augmente|baisse|diminue|progresse|evolue)s?\b)"
 )
+
+
+def asks_for_figure(question: str) -> bool:
+    """Whether a question asks how much, how many or by how much ("combien", "how much cheaper")."""
+    return bool(_MEASURE.search(fold(question).replace("’", "'")))
 
 
 def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
@@ -112,7 +117,10 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     year = next(iter(_asked(list(_YEAR.finditer(text)), text)), None)
     if year:
         value = int(year.group("year") or year.group("alone"))
-        return PeriodQuery(Period(month_key(value, 1), month_key(value, 12)), _remove(question, text, [year]), True)
+        period = Period(month_key(value, 1), month_key(value, 12))
+        if _MEASURE.search(text):  # "how much went into genAI in 2024?": a yearly figure, reported the year after
+            return PeriodQuery(period, question, explicit=True, measured=True)
+        return PeriodQuery(period, _remove(question, text, [year]), True)
     if newest_month:
         previous = _PREVIOUS_MONTH.search(text)
         if previous:

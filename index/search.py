@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .dates import fold
+from .dates import fold, shift_month
 from .digest_language import named_digest_language
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
 from .language import detect_language
@@ -197,6 +197,30 @@ class Searcher:
                 unknown.append(_as_written(subject, text))
         return unknown
 
+    def _reports_figures_of(self, period: Period | None) -> bool:
+        """Whether a digest of the year after the period exists ("how much did nvidia earn in 2019?"
+        has none: no digest covers it, and none reports it)."""
+        return period is not None and any(period.end < month <= shift_month(period.end, 12) for month in self.covered_months)
+
+    def question_terms(self, question: str) -> list[str]:
+        """The question's tokens, less its chatter when the rest asks for a recap: "tldr of March? my
+        manager wants it for monday's standup" asks for March's recap; the second sentence says who for,
+        in words no digest knows. Only then: "qwen 3 ? il paraît qu'il bat llama 4" keeps its first
+        sentence, and "tldr of the oscars?" its only one."""
+        sentences = [self.tokenize(sentence) for sentence in _SENTENCE_BREAK.split(question)]
+        asked = [tokens for tokens in sentences if not self._is_chatter(tokens)]
+        if asked and len(asked) < len(sentences) and not any(_topic_words(tokens) for tokens in asked):
+            return [token for tokens in asked for token in tokens]
+        return self.tokenize(question)
+
+    def _is_chatter(self, tokens: list[str]) -> bool:
+        words = _topic_words(tokens)
+        return bool(words) and not any(map(self._known_anyhow, words))
+
+    def _known_anyhow(self, token: str) -> bool:
+        """Known to the digests in any form, a misspelling included."""
+        return self._known(token) or bool(self.typos.neighbours(token))
+
     def _known(self, token: str) -> bool:
         return token in self.document_frequency or bool(self.expander.expand([token]) or self.cognates([token]))
 
@@ -212,9 +236,10 @@ class Searcher:
     def search(self, question: str, k: int) -> SearchResult:
         """The k best news items for a question, best first, with the period understood."""
         parsed = parse_period(question, self.newest_month)
-        terms = self.tokenize(parsed.remainder)
-        topic = {t for t in terms if not _is_count(t)} - OVERVIEW_TERMS
-        if parsed.measured and topic:  # "how much cheaper from 2022 to 2024?": a measure any digest may report
+        terms = self.question_terms(parsed.remainder)
+        topic = set(_topic_words(terms))
+        if parsed.measured and topic and self._reports_figures_of(parsed.period):
+            # "how much cheaper from 2022 to 2024?": a figure the next year's digests may report.
             parsed = replace(parsed, period=None, explicit=False)
         result = SearchResult(
             hits=[], period=parsed.period, question_terms=terms, calibration=self.embedder.calibration
@@ -370,6 +395,11 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "missed miss offline away holiday holidays vacation busy catch whole idea clue basically "
     "rien suivi suivre rate loupe manque absent deconnecte vacances rattraper idee"
 ))
+def _topic_words(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in OVERVIEW_TERMS and not _is_count(t)]
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[?!.;])\s+")
 _OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
 
 

@@ -23,6 +23,10 @@ _DETERMINERS = frozenset(
     "le la les l un une des du ce cet cette ces leur leurs son sa ses notre nos votre vos mon ma mes "
     "quel quelle quels quelles chaque aucun aucune".split()
 )
+# Days are no companies: "for monday's standup".
+_DAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+)
 # "did hackers release…", "did musicians sue…": people doing things, a common noun.
 _AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
 _ENGLISH_NEWS_VERBS = (
@@ -60,6 +64,12 @@ _SLOTS = [
     re.compile(rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
                rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"),
     re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
+    # "our firm is evaluating harvey… did they announce…", "on utilise photoroom…, ils ont annoncé…":
+    # the tool in use is who "they" are.
+    re.compile(rf"\b(?:use|uses|using|used|evaluate|evaluating|test|testing|tried|trying)\s+{_NAME}\b"
+               rf".*\b(?:did|do|have|has|will)\s+they\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
+    re.compile(rf"\b(?:utilise|utilisons|utilisez|utiliser|teste|testons|testez|tester)\s+{_NAME}\b"
+               rf".*\b(?:ils|elles)\s+(?:ont|vont|viennent de)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}"),
 ]
 
 
@@ -70,7 +80,7 @@ def named_subjects(question: str) -> list[str]:
     for pattern in _SLOTS:
         for match in pattern.finditer(text):
             name = match.group("name")
-            if _AGENT_PLURAL.search(name) or _after_determiner(text[: match.start("name")].split()):
+            if name in _DAYS or _AGENT_PLURAL.search(name) or _after_determiner(text[: match.start("name")].split()):
                 continue
             if name not in found:
                 found.append(name)
@@ -79,8 +89,11 @@ def named_subjects(question: str) -> list[str]:
 
 def _after_determiner(words_before: list[str]) -> bool:
     """Whether the word is in a noun phrase a determiner opens ("the european space agency"): up to
-    three words back, stopping at a function word ("news on", "deal with") that ends the phrase."""
+    three words back, stopping at a function word ("news on", "deal with") or a comma ("avec un avatar,
+    synthesia a sorti…") that ends the phrase."""
     for word in reversed(words_before[-3:]):
+        if word[-1] in ",;:.!?":
+            return False
         if word in _DETERMINERS:
             return True
         if not tokenize(word):

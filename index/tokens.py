@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 17
+TOKENIZER_VERSION = 18
 
 _STOP_WORDS = frozenset(
     """
@@ -60,6 +60,7 @@ _STOP_WORDS = frozenset(
     people ppl folks everyone everybody gens
     va vont aller allez gros grosse grosses jai chui jsuis vu plein grâce
     gonna wanna gotta whatever kinda sorta see seen saw voir
+    suis es sommes êtes étais étions
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -69,7 +70,9 @@ WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 _NAME_THEN_VERSION = re.compile(r"\b([a-z][a-z0-9]*) (\d+(?:\.\d+)*)\b")
 _VERSIONED = re.compile(r"[a-z]+\d|\d+[a-z]|\d\.\d")
 
-_UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?![\w.])")
+# "US" and "EU" in capitals are places ("aux US", "illegal in the EU"); lower-cased they are the
+# pronoun and the French participle ("il y a eu"), both stop words.
+_PLACE_ABBREVIATIONS = re.compile(r"(?<![\w.])(?:(?P<us>U\.?S\.?)|E\.?U\.?)(?![\w.])")
 
 _FRENCH = Stemmer.Stemmer("french")
 _ENGLISH = Stemmer.Stemmer("english")
@@ -86,8 +89,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
 
     Words in `names` are kept whole: stemming "OpenAI" gives "open" and "Meta" gives "met",
     which would match "open source" and "il met"."""
-    # "US" in capitals is the country ("aux US", "US vs Chine"); lower-cased it would be the pronoun.
-    text = _UNITED_STATES.sub("USA", text)
+    text = _PLACE_ABBREVIATIONS.sub(lambda match: "USA" if match.group("us") else "UE", text)
     folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
     tokens: list[str] = []
     # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.

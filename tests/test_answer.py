@@ -47,3 +47,19 @@ def test_sentences_are_chosen_by_the_questions_topic_not_its_date_words() -> Non
     terms = tokenize(parse_period(question, "2025-04").remainder)
     answer = cite(question, [Hit(chunk=chunk, score=1.0)], "fr", Period("2025-04", "2025-04"), terms=terms)
     assert "Santa Clara" in answer.text and "Londres" not in answer.text
+
+
+
+def test_a_question_asking_how_much_gets_the_sentence_with_the_figure() -> None:
+    text = (
+        "The yearly Stanford report, published in early April, draws a broad and detailed picture of how the "
+        "field evolved over the past year, from research output and benchmarks to adoption in companies, "
+        "public opinion, education and the policies that governments around the world put in place. "
+        "Private investment reached 109 billion dollars in the United States, including 33.9 billion for "
+        "generative AI alone, up 18.7% on the year before, across hundreds of companies in many sectors."
+    )
+    chunk = Chunk(id="c", path="d.txt", digest_title="Digest", month="2025-04", language="en",
+                  section=["AI Index"], text=text, links=[], position=1, block=1)
+    hits = [Hit(chunk=chunk, score=1.0)]
+    assert "109 billion" in cite("how much private investment according to the stanford report?", hits, "en").text
+    assert "109 billion" not in cite("what did the stanford report say about private investment?", hits, "en").text

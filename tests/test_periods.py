@@ -91,3 +91,10 @@ def test_two_years_bounding_a_measure_are_what_was_measured() -> None:
     assert measured.measured and measured.period == Period("2022-01", "2024-12")
     assert "2022" in measured.remainder  # the years stay among the words the passage should have
     assert not parse_period("entre 2023 et 2024 meta a fait quoi ?", NEWEST).measured
+
+
+def test_a_yearly_figure_is_measured_over_its_year() -> None:
+    # The 2025 digests report 2024's investment totals: the year bounds the figure, not the news.
+    measured = parse_period("how much money went into generative AI in 2024 according to the AI index?", NEWEST)
+    assert measured.measured and measured.period == Period("2024-01", "2024-12") and "2024" in measured.remainder
+    assert not parse_period("what did nvidia announce in 2019?", NEWEST).measured

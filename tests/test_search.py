@@ -128,6 +128,8 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("un résumé de ce mois-ci ? j'ai rien suivi avec les vacances", "2025-04"),
         ("tu peux me faire un petit résumé de l'IA en mars 2025 ?", "2025-03"),  # "petit" says how long
         ("fais moi un petit résumé de ce mois-ci côté IA stp", "2025-04"),
+        # Words no digest knows around a recap say who it is for ("my boss", "standup"), not what about.
+        ("recap of april pls? my boss wants it for tuesday's standup", "2025-04"),
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
@@ -135,6 +137,16 @@ def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsServi
     is_summary = top.position == 0 or (top.section and top.section[0].startswith("Synthèse"))  # or the opening
     assert top.month == month and is_summary, (question, top.section_label)
     assert built_service.ask(question).abstained is False
+
+
+def test_chatter_is_dropped_only_around_a_recap(built_service: NewsService) -> None:
+    searcher = built_service.searcher
+    # Words no digest knows, in a sentence of their own, say who the recap is for.
+    assert searcher.question_terms("tldr pls? my boss wants it for tuesday's standup") == tokenize("tldr")
+    # Around a real topic they stay: an unknown name may be the very subject.
+    asked = searcher.question_terms("la veille parle de qwen 3 ? il paraît qu'il bat llama 4")
+    assert set(tokenize("qwen 3")) <= set(asked)
+    assert searcher.question_terms("tldr of the oscars?") == tokenize("tldr of the oscars?")  # a lone sentence stays
 
 
 def test_a_recap_prefers_the_digests_own_summary_over_an_articles_opening(built_service: NewsService) -> None:

@@ -26,6 +26,9 @@ from index.written_forms import WrittenForms
         ("what did the lab founded by lecun ship?", "lecun"),
         ("windsurf got bought by someone or not?", "windsurf"),
         ("windsurf s'est fait racheter ?", "windsurf"),
+        ("je fais des vidéos avec un avatar, synthesia a sorti des nouveautés ?", "synthesia"),  # a comma ends a phrase
+        ("our team is evaluating tabnine for code review - did they release anything?", "tabnine"),  # "they" is it
+        ("on utilise canva pour nos visuels, ils ont lancé un modèle ?", "canva"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
@@ -45,6 +48,8 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "what is the capital of Peru?",  # no company's place at all
         "gpu prices dropped a lot this year?",  # "dropped" with no release for an object
         "the startup got acquired?",  # a common noun after its determiner
+        "recap pls, my boss needs it for monday's standup",  # a day is no company
+        "we're using python for our pipeline, any good libraries?",  # a tool in use, but no news asked of it
     ],
 )
 def test_common_nouns_are_not_subjects(question: str) -> None:

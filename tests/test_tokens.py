@@ -27,6 +27,11 @@ def test_us_in_capitals_is_the_country() -> None:
     assert tokenize("tell us more") == []  # the pronoun stays a stop word
 
 
+def test_eu_in_capitals_is_the_union() -> None:
+    assert tokenize("illegal in the EU?") == tokenize("illégal dans l'UE ?")
+    assert tokenize("il y a eu des annonces") == tokenize("des annonces")  # the participle stays a stop word
+
+
 def test_memes_are_not_the_word_same() -> None:
     assert tokenize("des memes") == tokenize("des mèmes") != []  # "mêmes" folds the same: not a stop word
     assert tokenize("grâce à quoi") == []
