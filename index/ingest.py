@@ -31,6 +31,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
 _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*{1,2}\s*(?:[–—:-]\s*)?")
+_DASH_OR_COLON = re.compile(r"[–—:-]")
 # Trailers that list keywords or bare source labels rather than news.
 _METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
 _SENTENCE_END = ".!?:;,…)]»\""
@@ -166,8 +167,7 @@ class _BlockParser:
         if _BULLET.match(stripped):
             self.flush()
             item = _BULLET.sub("", stripped, count=1)
-            lead = _BOLD_LEAD.match(item)
-            self.item_title = clean.clean_heading(lead.group(1)) if lead else None
+            self.item_title = _item_title(item)
             self.lines = [item]
             return
         if not self.lines and _is_plain_heading(stripped, before, after):
@@ -211,6 +211,21 @@ class _BlockParser:
         self.blocks.pop()
         self.lines, self.item_title = list(self.last_raw), self.last_title
         self.last_raw = []
+
+
+def _item_title(item: str) -> str | None:
+    """The bold lead of a news item ("**Meta dévoile LLaMA 4** – Le 5 avril…").
+
+    A bold run that the sentence goes on from ("**Stanford AI Index 2025 : … – L'AI Index Report 2025**
+    de l'université…") holds the sentence's start after its last dash: the title stops there."""
+    lead = _BOLD_LEAD.match(item)
+    if not lead:
+        return None
+    title = lead.group(1)
+    runs_on = not _DASH_OR_COLON.match(item[lead.end(1):].lstrip("*").lstrip())
+    if runs_on and " – " in title:
+        title = title.rsplit(" – ", 1)[0]
+    return clean.clean_heading(title)
 
 
 def _is_plain_heading(line: str, before: str, after: str) -> bool:

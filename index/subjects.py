@@ -50,9 +50,11 @@ _SLOTS = [
     re.compile(rf"(?<![\w'-]){_NAME}'s\b"),  # "suno's newest model"
     re.compile(rf"\b(?:did|does|has|have|had|will|would|is|was|can|could)\s+{_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
     re.compile(rf"(?<![\w'-]){_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS_PAST}\b"),  # "elevenlabs released"
-    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}\b"),
+    # "elevenlabs vient de sortir…", and spoken French: "giskard ils ont sorti…".
+    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:(?:ils|elles)\s+)?(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}"
+               rf"{_FRENCH_NEWS_VERBS}\b"),
     re.compile(rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
-               rf"(?:on|about|from|regarding|sur|de|concernant)\s+{_NAME}(?![\w'-])"),
+               rf"(?:(?:on|about|from|regarding|sur|de|concernant)\s+|d'){_NAME}(?![\w'-])"),  # "des nouvelles d'owkin"
     re.compile(rf"\bnew\s+(?:with|at|from)\s+{_NAME}(?![\w'-])"),  # "what's new with perplexity?"
     # "suno dropped anything new?": with such an object, "dropped" is a release ("prices dropped a lot" is not).
     re.compile(rf"(?<![\w'-]){_NAME}\s+(?:dropped|put out|pushed out)\s+(?:anything|something|(?:a\s+|an\s+|any\s+)?new)\b"),

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 18
+TOKENIZER_VERSION = 19
 
 _STOP_WORDS = frozenset(
     """
@@ -61,6 +61,7 @@ _STOP_WORDS = frozenset(
     va vont aller allez gros grosse grosses jai chui jsuis vu plein grâce
     gonna wanna gotta whatever kinda sorta see seen saw voir
     suis es sommes êtes étais étions
+    exact exactly exacte exactement precisely précisément crois croire believe
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)

@@ -213,6 +213,13 @@ def test_bullet_items_carry_their_bold_title_in_the_section():
     assert blocks[0].text == "GPT-5 – OpenAI lance GPT-5."
 
 
+def test_a_bold_lead_that_runs_into_the_sentence_stops_at_its_last_dash():
+    text = "## S\n\n- **Index 2025 : l'IA adoptée – Le rapport 2025** de Stanford, publié en avril, dresse un bilan.\n"
+    blocks, _ = parse_blocks(text)
+    assert blocks[0].section == ["S", "Index 2025 : l'IA adoptée"]  # not "… – Le rapport 2025"
+    assert blocks[0].text.startswith("Index 2025 : l'IA adoptée – Le rapport 2025 de Stanford")
+
+
 def test_lowercase_paragraph_after_a_heading_stays_in_its_section():
     blocks, _ = parse_blocks("# T\n\n## Modèles\n\nUn paragraphe.\n\n## Outils\n\nvLLM 0.8 ajoute le support.\n")
     assert [block.section for block in blocks] == [["Modèles"], ["Outils"]]

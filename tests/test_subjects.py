@@ -29,6 +29,8 @@ from index.written_forms import WrittenForms
         ("je fais des vidéos avec un avatar, synthesia a sorti des nouveautés ?", "synthesia"),  # a comma ends a phrase
         ("our team is evaluating tabnine for code review - did they release anything?", "tabnine"),  # "they" is it
         ("on utilise canva pour nos visuels, ils ont lancé un modèle ?", "canva"),
+        ("Giskard ils ont sorti un outil pour tester les LLM ?", "giskard"),  # spoken French
+        ("des nouvelles d'owkin ?", "owkin"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
