@@ -50,6 +50,9 @@ _CURRENT_MONTH = re.compile(
 )
 
 # Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").
+# A quoted title ("that 'Latest Trends in AI' piece" with double quotes or guillemets) names a
+# piece, not a time.
+_QUOTED = re.compile(r'"[^"]{1,80}"|“[^”]{1,80}”|«[^»]{1,80}»')
 _THIS_MONTH = re.compile(r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours)\b")
 
 
@@ -122,6 +125,7 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
             return PeriodQuery(period, question, explicit=True, measured=True)
         return PeriodQuery(period, _remove(question, text, [year]), True)
     if newest_month:
+        text = _QUOTED.sub(lambda quote: " " * len(quote.group()), text)  # a title: "Latest Trends in AI"
         previous = _PREVIOUS_MONTH.search(text)
         if previous:
             month = shift_month(newest_month, -1)

@@ -200,7 +200,9 @@ class Searcher:
     def _reports_figures_of(self, period: Period | None) -> bool:
         """Whether a digest of the year after the period exists ("how much did nvidia earn in 2019?"
         has none: no digest covers it, and none reports it)."""
-        return period is not None and any(period.end < month <= shift_month(period.end, 12) for month in self.covered_months)
+        if period is None:
+            return False
+        return any(period.end < month <= shift_month(period.end, 12) for month in self.covered_months)
 
     def question_terms(self, question: str) -> list[str]:
         """The question's tokens, less its chatter when the rest asks for a recap: "tldr of March? my
@@ -395,6 +397,8 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "missed miss offline away holiday holidays vacation busy catch whole idea clue basically "
     "rien suivi suivre rate loupe manque absent deconnecte vacances rattraper idee"
 ))
+
+
 def _topic_words(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in OVERVIEW_TERMS and not _is_count(t)]
 

@@ -98,3 +98,9 @@ def test_a_yearly_figure_is_measured_over_its_year() -> None:
     measured = parse_period("how much money went into generative AI in 2024 according to the AI index?", NEWEST)
     assert measured.measured and measured.period == Period("2024-01", "2024-12") and "2024" in measured.remainder
     assert not parse_period("what did nvidia announce in 2019?", NEWEST).measured
+
+
+def test_relative_words_inside_a_quoted_title_name_no_period() -> None:
+    assert parse_period('tl;dr of that english "latest trends in AI" piece?', NEWEST).period is None
+    assert parse_period("l'article « Les dernières tendances en IA » dit quoi ?", NEWEST).period is None
+    assert parse_period('the latest "AI Index" report?', NEWEST).period == Period(NEWEST, NEWEST)
