@@ -14,7 +14,7 @@ from .chunking import split_sentences
 from .abstention import is_related, should_abstain
 from .models import Answer, Hit, Period
 from .periods import asks_for_figure
-from .search import SearchResult
+from .search import YEAR_NUMBER, SearchResult
 from .tokens import tokenize
 
 Tokenizer = Callable[[str], list[str]]
@@ -201,11 +201,10 @@ def key_sentences(
 
 # A number standing alone ("109 milliards", "44%", "x2"), not a year nor part of a name ("GPT-4o").
 _NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w-])")
-_YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
 def _has_figure(sentence: str) -> bool:
-    return any(not _YEAR.fullmatch(match.group()) for match in _NUMBER.finditer(sentence))
+    return any(not YEAR_NUMBER.fullmatch(match.group()) for match in _NUMBER.finditer(sentence))
 
 
 def shorten(text: str, limit: int) -> str:

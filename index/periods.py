@@ -49,10 +49,9 @@ _CURRENT_MONTH = re.compile(
     r"dernieres?(?= (?:nouvelles|actus?|actualites|annonces|news))|recemment|dernierement|derniers? (mois|digest))\b"
 )
 
-# Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").
-# A quoted title ("that 'Latest Trends in AI' piece" with double quotes or guillemets) names a
-# piece, not a time.
+# A title in double quotes or guillemets ('that "Latest Trends in AI" piece') names a piece, not a time.
 _QUOTED = re.compile(r'"[^"]{1,80}"|“[^”]{1,80}”|«[^»]{1,80}»')
+# Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").
 _THIS_MONTH = re.compile(r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours)\b")
 
 

@@ -210,6 +210,8 @@ class Searcher:
         in words no digest knows. Only then: "qwen 3 ? il paraît qu'il bat llama 4" keeps its first
         sentence, and "tldr of the oscars?" its only one."""
         sentences = [self.tokenize(sentence) for sentence in _SENTENCE_BREAK.split(question)]
+        if len(sentences) == 1:  # most questions: the one sentence is the question
+            return sentences[0]
         asked = [tokens for tokens in sentences if not self._is_chatter(tokens)]
         if asked and len(asked) < len(sentences) and not any(_topic_words(tokens) for tokens in asked):
             return [token for tokens in asked for token in tokens]
@@ -363,7 +365,7 @@ class Searcher:
         # A version is one digit or a decimal: not a count ("top 5"), a year or a model number ("4090");
         # a year after a word no digest knows dates an event they do not cover ("neurips 2024").
         unknown_then_version = (
-            (_VERSION_NUMBER.fullmatch(number) is not None or _YEAR_NUMBER.fullmatch(number) is not None)
+            (_VERSION_NUMBER.fullmatch(number) is not None or YEAR_NUMBER.fullmatch(number) is not None)
             and not _is_counting_word(name) and not any(self._known(t) for t in self.tokenize(name))
         )
         return written_as_one_word or name in self.versioned_products or unknown_then_version
@@ -373,7 +375,7 @@ class Searcher:
 _CAPITALISED = re.compile(r"(?<!\w)[A-Z][\w-]*(?:\s\d+(?:\.\d+)*\b)?")
 _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _VERSION_NUMBER = re.compile(r"\d(\.\d{1,2})?|\d{1,2}\.\d{1,2}")
-_YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
+YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
 # Words a small number follows without naming a product ("top 5", "page 2", "saison 3"), as tokenized.
 COUNTING_WORDS = frozenset(tokenize(
     "top page pages part step round episode season chapter level number vol volume tome "
