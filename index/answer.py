@@ -164,7 +164,7 @@ def key_sentences(
     Chosen greedily: the sentence sharing the most with the question, then the one adding
     the most question words the first lacks, so "mistral small 3.1 on a single 4090" gets
     the sentence about the 4090 rather than a second one naming Mistral Small 3.1. A question
-    asking "how much" prefers a sentence giving a figure.
+    asking "how much" gets a sentence giving a figure first.
     """
     sentences = split_sentences(text)
     if not sentences:
@@ -177,14 +177,18 @@ def key_sentences(
     def position_bonus(index: int) -> float:
         lead = 0.5 if index == 0 else 0.0  # news items state the fact first
         analysis = 1.0 if sentences[index].lstrip().lower().startswith(("analyse", "analysis")) else 0.0
-        figure = 1.0 if wants_figure and _has_figure(sentences[index]) else 0.0
-        return lead - analysis + figure
+        return lead - analysis
 
+    # "how much…" is answered by a figure: a sentence giving one, on the question's topic, comes first.
+    figures = [
+        i for i, sentence in enumerate(sentences)
+        if wants_figure and _has_figure(sentence) and weight(sentence_tokens[i]) > 0
+    ]
     chosen: list[int] = []
     covered: set[str] = set()
     for _ in range(min(SENTENCES_PER_SOURCE, len(sentences))):
         best = max(
-            (i for i in range(len(sentences)) if i not in chosen),
+            figures if not chosen and figures else (i for i in range(len(sentences)) if i not in chosen),
             key=lambda i: (weight(sentence_tokens[i] - covered) + position_bonus(i), weight(sentence_tokens[i]), -i),
         )
         chosen.append(best)

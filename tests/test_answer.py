@@ -63,3 +63,19 @@ def test_a_question_asking_how_much_gets_the_sentence_with_the_figure() -> None:
     hits = [Hit(chunk=chunk, score=1.0)]
     assert "109 billion" in cite("how much private investment according to the stanford report?", hits, "en").text
     assert "109 billion" not in cite("what did the stanford report say about private investment?", hits, "en").text
+
+
+def test_a_figure_comes_first_even_when_the_opening_names_the_source() -> None:
+    # The opening names the report; the figure sentence only the topic: a "combien" question wants the figure.
+    text = (
+        "L'AI Index Report 2025 de l'université Stanford, publié début avril, dresse un panorama instructif "
+        "de l'évolution de l'IA sur l'année écoulée, avec de très nombreux graphiques et des analyses détaillées. "
+        "Parmi les chiffres marquants, les investissements privés ont atteint des records, des dizaines de "
+        "milliards, et 78% des organisations mondiales déclarent désormais utiliser de l'IA, contre 55% "
+        "l'année précédente, selon une enquête menée auprès de milliers d'entreprises de toutes tailles."
+    )
+    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language="fr",
+                  section=["AI Index"], text=text, links=[], position=1, block=1)
+    hits = [Hit(chunk=chunk, score=1.0)]
+    assert "78%" in cite("combien d'organisations selon le report de Stanford ?", hits, "fr").text
+    assert "78%" not in cite("que dit le report de Stanford sur les organisations ?", hits, "fr").text
