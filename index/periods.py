@@ -44,13 +44,14 @@ _PREVIOUS_MONTH = re.compile(
     r"du mois (dernier|precedent|passe)|au mois dernier)\b"
 )
 _CURRENT_MONTH = re.compile(
-    r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours|latest|most recent|newest|recent(ly)?|"
+    r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours|latest|most recent|newest|recent(ly|es?|s)?|"
     r"lately|right now|these days|en ce moment|actuellement|ces temps-ci|"
     r"dernieres?(?= (?:nouvelles|actus?|actualites|annonces|news))|recemment|dernierement|derniers? (mois|digest))\b"
 )
 
-# A title in double quotes or guillemets ('that "Latest Trends in AI" piece') names a piece, not a time.
-_QUOTED = re.compile(r'"[^"]{1,80}"|“[^”]{1,80}”|«[^»]{1,80}»')
+# A title in quotes or guillemets ('that "Latest Trends in AI" piece') names a piece, not a time. A single
+# quote opens only after a space and closes only before one: "l'article", "what's" are apostrophes.
+_QUOTED = re.compile(r'"[^"]{1,80}"|“[^”]{1,80}”|«[^»]{1,80}»|‘[^’]{1,80}’|(?<!\w)\'[^\'\n]{1,80}\'(?!\w)')
 # Names the newest month itself, unlike "latest" or "recently" ("the latest on last month's news").
 _THIS_MONTH = re.compile(r"\b(this month|current month|ce mois(-ci| ci)?|du mois en cours)\b")
 

@@ -21,7 +21,7 @@ from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
 from .periods import parse_period
 from .store import StoredIndex
-from .subjects import named_subjects
+from .subjects import EXAMPLE_BEFORE, compared_pairs, named_subjects
 from .tokens import tokenize
 from .typos import TypoIndex
 from .written_forms import WrittenForms
@@ -131,12 +131,15 @@ class Searcher:
 
     def cognates(self, terms: list[str]) -> list[str]:
         """Corpus words standing for unknown question words: typos one edit away
-        ("pytroch" ~ "pytorch") and words sharing a long stem ("ukrainian" ~ "ukrainien")."""
+        ("pytroch" ~ "pytorch"), plurals the stemmer keeps ("tpus") and words sharing a long stem
+        ("ukrainian" ~ "ukrainien")."""
         found: list[str] = []
         for term in terms:
             if term in self.document_frequency:
                 continue
             found.extend(self.typos.neighbours(term))
+            if len(term) >= 4 and term.endswith("s") and term[:-1] in self.document_frequency:  # "gpus", "tpus"
+                found.append(term[:-1])
             if len(term) >= 6 and term.isalpha():
                 found.extend(
                     word for word in self.vocabulary_by_prefix.get(term[:5], ())
@@ -182,6 +185,8 @@ class Searcher:
                 continue
             if len(match.group()) <= 2 and match.group().isupper():  # "our HR team", "PR", not "SB 1047"
                 continue
+            if EXAMPLE_BEFORE.search(text[: match.start()]):  # "la boîte qui fait les IDE genre IntelliJ"
+                continue
             tokens = self.tokenize(match.group())
             if tokens and not any(self._known(t) or t in in_phrases for t in tokens):
                 unknown.append(match.group())
@@ -190,12 +195,22 @@ class Searcher:
     def unknown_subjects(self, text: str) -> list[str]:
         """Words in a company's or product's place ("did suno drop…", "Perplexity a levé…") that no digest
         writes, nor the table translates ("fb" is Facebook): a stem is not enough ("Cohere", "cohérence")."""
-        unknown = []
-        for subject in named_subjects(text):
-            tokens = self.tokenize(subject)
-            if tokens and not self.written.mentions(subject) and not self.expander.expand(tokens):
-                unknown.append(_as_written(subject, text))
+        unknown = [_as_written(subject, text) for subject in named_subjects(text) if not self._covers_subject(subject)]
+        # "poolside vs mistral": set against a name the digests write, the other word is a name too
+        # ("open source vs closed" compares no names).
+        for pair in compared_pairs(text):
+            for word, other in (pair, pair[::-1]):
+                if self.written.is_name(other) and not self.written.mentions(word) and not any(map(self._known, self.tokenize(word))):
+                    unknown.append(_as_written(word, text))
         return unknown
+
+    def _covers_subject(self, subject: str) -> bool:
+        if " " in subject:  # "black forest labs": most of its words unknown in any form ("big tech" is not)
+            words = subject.split()
+            strange = [word for word in words if not any(map(self._known_anyhow, self.tokenize(word)))]
+            return 2 * len(strange) <= len(words)
+        tokens = self.tokenize(subject)
+        return not tokens or self.written.mentions(subject) or bool(self.expander.expand(tokens))
 
     def _reports_figures_of(self, period: Period | None) -> bool:
         """Whether a digest of the year after the period exists ("how much did nvidia earn in 2019?"
@@ -341,7 +356,7 @@ class Searcher:
             and not self.nickname_of(t) and self._is_product_version(t, question)
         ]
         unknown_names = _distinct(
-            [_as_written(t, question) for t in unknown_versions]
+            [_with_name_before(_as_written(t, question), question) for t in unknown_versions]
             + self.unknown_capitalised(question, terms) + self.unknown_subjects(question)
         )
         return Signals(
@@ -447,6 +462,20 @@ def _as_written(token: str, text: str) -> str:
     match = re.search(pattern, folded)
     # Folding keeps one character per letter here (names are ASCII or accented letters), so offsets match.
     return text[match.start():match.end()] if match and len(folded) == len(text) else token
+
+
+# A version too short to name anything by itself ("N2", "v7"), and the word before it.
+_BARE_VERSION = re.compile(r"[A-Za-z]{1,2}\d+(?:\.\d+)?")
+
+
+def _with_name_before(written: str, text: str) -> str:
+    """A bare version with the name it belongs to ("groot n2", not "n2"), to quote it back."""
+    if not _BARE_VERSION.fullmatch(written):
+        return written
+    match = re.search(rf"([\w-]+)\s+{re.escape(written)}(?![\w-])", text)
+    if match and tokenize(match.group(1)) and not match.group(1).endswith("'s"):
+        return f"{match.group(1)} {written}"
+    return written
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -6,7 +6,10 @@ still does: a word there that no digest mentions in any form is a subject the di
 cover, however many of the other words ("music", "model", "search") a passage shares.
 
 A word in a noun phrase opened by a determiner or an interrogative ("which startup raised",
-"la boîte a levé", "the lead actor's face") is a common noun, not a name, and is left out.
+"la boîte a levé", "the lead actor's face") is a common noun, not a name, and is left out; so is
+a name given as an example ("les IDE genre IntelliJ"). Two places take a little more: a name of
+two or three words ("did black forest labs drop…") and the sides of a comparison ("poolside vs
+mistral"), which the search tells from common words by what the digests know.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 
 from .dates import fold
-from .tokens import tokenize
+from .tokens import is_stop_word, tokenize
 
 _NAME = r"(?P<name>[a-z][a-z0-9+.-]*[a-z0-9+]|[a-z])"
 # Not a name when one of these comes right before it.
@@ -46,6 +49,9 @@ _ADVERB = (  # "did perplexity ever ship", "mistral a enfin sorti"
     r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|"
     r"enfin|deja|encore|aussi|finalement|officiellement|recemment|vraiment)\s+)?"
 )
+# A name given as an example of what is asked about ("la boîte qui fait les IDE genre IntelliJ")
+# describes it; it is not the subject.
+EXAMPLE_BEFORE = re.compile(r"\b(?:genre|comme|like|such as|tels? que|telles? que|e\.g\.|par exemple|for example)\s+$", re.I)
 _SLOTS = [
     re.compile(rf"(?<![\w'-]){_NAME}'s\b"),  # "suno's newest model"
     re.compile(rf"\b(?:did|does|has|have|had|will|would|is|was|can|could)\s+{_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
@@ -66,12 +72,23 @@ _SLOTS = [
     re.compile(rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
                rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"),
     re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
+    # "et helsing, la start-up d'IA pour la défense ?", "nabla, the french startup": a name, then what it is.
+    re.compile(rf"(?<![\w'-]){_NAME},\s+(?:la|le|l'|une|un|the|a|an|this|that|cette|ce)\s*(?:\w+\s+){{0,2}}"
+               rf"(?:start-?ups?|boites?|societes?|entreprises?|compan(?:y|ies)|firms?|labs?|labos?|editeurs?)\b"),
     # "our firm is evaluating harvey… did they announce…", "on utilise photoroom…, ils ont annoncé…":
     # the tool in use is who "they" are.
     re.compile(rf"\b(?:use|uses|using|used|evaluate|evaluating|test|testing|tried|trying)\s+{_NAME}\b"
                rf".*\b(?:did|do|have|has|will)\s+they\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
     re.compile(rf"\b(?:utilise|utilisons|utilisez|utiliser|teste|testons|testez|tester)\s+{_NAME}\b"
                rf".*\b(?:ils|elles)\s+(?:ont|vont|viennent de)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}"),
+]
+
+
+# "did black forest labs drop…": a name of two or three words in the same place. Told from a noun
+# phrase ("did big tech release…") by its words, which the digests must mostly not know (see search).
+_MULTIWORD_NAME = r"(?P<name>[a-z][a-z0-9+.-]*(?:\s+[a-z][a-z0-9+.-]*){1,2})"
+_MULTIWORD_SLOTS = [
+    re.compile(rf"\b(?:did|does|has|have|had|will|would)\s+{_MULTIWORD_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}\b"),
 ]
 
 
@@ -82,11 +99,32 @@ def named_subjects(question: str) -> list[str]:
     for pattern in _SLOTS:
         for match in pattern.finditer(text):
             name = match.group("name")
-            if name in _DAYS or _AGENT_PLURAL.search(name) or _after_determiner(text[: match.start("name")].split()):
+            before = text[: match.start("name")]
+            if name in _DAYS or _AGENT_PLURAL.search(name) or _after_determiner(before.split()) or EXAMPLE_BEFORE.search(before):
                 continue
             if name not in found:
                 found.append(name)
+    for pattern in _MULTIWORD_SLOTS:
+        for match in pattern.finditer(text):
+            words = match.group("name").split()
+            if any(word in _DETERMINERS or is_stop_word(word) for word in words) or _AGENT_PLURAL.search(words[-1]):
+                continue
+            if match.group("name") not in found:
+                found.append(match.group("name"))
     return found
+
+
+# "poolside vs mistral": the words right before and after "vs".
+_COMPARED = re.compile(r"(?<![\w'-])(?P<left>[a-z][a-z0-9+.-]*)\s+(?:vs\.?|versus)\s+(?P<right>[a-z][a-z0-9+.-]*)")
+
+
+def compared_pairs(question: str) -> list[tuple[str, str]]:
+    """The two words a comparison sets against each other, folded: ("poolside", "mistral")."""
+    text = fold(question).replace("’", "'")
+    return [
+        (match.group("left"), match.group("right")) for match in _COMPARED.finditer(text)
+        if not any(is_stop_word(word) or word in _DETERMINERS for word in match.group("left", "right"))
+    ]
 
 
 def _after_determiner(words_before: list[str]) -> bool:

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 19
+TOKENIZER_VERSION = 20
 
 _STOP_WORDS = frozenset(
     """
@@ -62,6 +62,7 @@ _STOP_WORDS = frozenset(
     gonna wanna gotta whatever kinda sorta see seen saw voir
     suis es sommes êtes étais étions
     exact exactly exacte exactement precisely précisément crois croire believe
+    fine okay soit soient sois soyons soyez vs versus
     """.split()
 )
 _STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
@@ -74,6 +75,12 @@ _VERSIONED = re.compile(r"[a-z]+\d|\d+[a-z]|\d\.\d")
 # "US" and "EU" in capitals are places ("aux US", "illegal in the EU"); lower-cased they are the
 # pronoun and the French participle ("il y a eu"), both stop words.
 _PLACE_ABBREVIATIONS = re.compile(r"(?<![\w.])(?:(?P<us>U\.?S\.?)|E\.?U\.?)(?![\w.])")
+
+# Set phrases whose words would read as topics: "tout le monde" is everyone, not the world.
+_STOP_PHRASES = re.compile(r"\b(?:tout le monde|du coup|n importe (?:quoi|qui|quel|quelle|quels|quelles|comment|ou))\b")
+
+# "TPUs", "GPUs": an acronym's plural, which the stemmer keeps ("-us" as in "status").
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,}\d*)s\b")
 
 _FRENCH = Stemmer.Stemmer("french")
 _ENGLISH = Stemmer.Stemmer("english")
@@ -91,7 +98,9 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     Words in `names` are kept whole: stemming "OpenAI" gives "open" and "Meta" gives "met",
     which would match "open source" and "il met"."""
     text = _PLACE_ABBREVIATIONS.sub(lambda match: "USA" if match.group("us") else "UE", text)
+    text = _ACRONYM_PLURAL.sub(r"\1", text)
     folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
+    folded = _STOP_PHRASES.sub(" ", folded)
     tokens: list[str] = []
     # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.
     for name, version in _NAME_THEN_VERSION.findall(folded):

@@ -37,6 +37,11 @@ class WrittenForms:
         self.sorted_names = sorted(names)
         self.typos = TypoIndex(self.words, MIN_TYPO_LENGTH)  # "deepl" is not "deep" with a typo
 
+    def is_name(self, word: str) -> bool:
+        """Whether the digests write this word as a name ("Mistral", "GPT-4.5"), not only as a common word."""
+        at = bisect.bisect_left(self.sorted_names, word)
+        return at < len(self.sorted_names) and self.sorted_names[at] == word
+
     def mentions(self, word: str) -> bool:
         """Whether the digests write this word: as is, as a plural or singular, without its hyphens,
         at the start of a longer name ("keras" in "KerasCV", not "cohere" in "cohérence"), or one typo away."""

@@ -43,6 +43,10 @@ from index.service import NewsService
         "des nouvelles de la start-up lancée par mira murati ?",
         "windsurf got bought by someone or not? saw rumours everywhere",
         "les dernières news de kyutai ?",  # "dernières" is the period, "news de X" still names X
+        "did black forest labs drop a new flux image model?",  # a name of three words, two of them unknown
+        "is nvidia's groot n2 open source?",  # the digests have GR00T N1, not this version
+        "et helsing, la start-up d'IA pour la défense, y a des infos sur elle ?",  # a name, then what it is
+        "poolside vs mistral pour le code, lequel est le meilleur ?",  # compared with a name the digests know
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -95,6 +99,13 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "J'ai parcouru vite fait l'article en anglais sur les tendances, il raconte quoi sur l'éthique et les "
         "biais ? les entreprises bougent vraiment ou c'est du pipeau ?",
         "franchement je me demandais, côté éthique et biais, les entreprises agissent concrètement ou c'est juste de la com ?",
+        "did big tech release anything about agents?",  # a noun phrase the digests mostly know, not a name
+        "did hugging face release a robot arm?",
+        "how much faster are google's new ironwood TPUs?",  # an acronym's plural is the acronym
+        "les gpus de nvidia c'est quoi le nom ?",
+        "la boîte qui fait les IDE genre IntelliJ a sorti récemment un modèle open source ?",  # an example, not the subject
+        "open source vs closed models, what shipped in april?",  # a comparison of no names
+        "llama 4 vs gpt-4.5, which is bigger?",
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
@@ -109,6 +120,8 @@ def test_an_unknown_subject_is_named_back_in_the_questions_language(built_servic
     french = built_service.ask("Qwen 3 et Alibaba, il y a du nouveau ?")
     assert french.abstained and french.text.startswith("Les digests ne mentionnent pas Qwen 3 ni Alibaba.")
     assert built_service.ask("is GPT-7 out?").text.startswith("The digests don't mention GPT-7.")
+    # A version too short to name anything alone is quoted with its name.
+    assert built_service.ask("is groot n2 any good?").text.startswith("The digests don't mention groot n2.")
 
 
 def test_an_uncovered_period_is_said_plainly_in_the_questions_language(built_service: NewsService) -> None:

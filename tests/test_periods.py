@@ -39,6 +39,8 @@ NEWEST = "2025-04"
         ("what happened in ai from 2019 to 2021?", "2019-01", "2021-12"),
         ("any big ai news back in dec 2024?", "2024-12", "2024-12"),  # an abbreviation before its year
         ("quoi de neuf en avr. 2025", "2025-04", "2025-04"),
+        ("c'est quoi l'actu récente d'openai ?", "2025-04", "2025-04"),  # the French adjective
+        ("les annonces les plus récentes ?", "2025-04", "2025-04"),
     ],
 )
 def test_periods_are_understood(question: str, start: str, end: str) -> None:
@@ -102,5 +104,8 @@ def test_a_yearly_figure_is_measured_over_its_year() -> None:
 
 def test_relative_words_inside_a_quoted_title_name_no_period() -> None:
     assert parse_period('tl;dr of that english "latest trends in AI" piece?', NEWEST).period is None
+    assert parse_period("le post 'latest trends' il conclut sur quoi ?", NEWEST).period is None
+    # Apostrophes open no quote: "l'article" and "qu'a" leave "récemment" to name the period.
+    assert parse_period("l'article qu'a publié meta récemment", NEWEST).period == Period(NEWEST, NEWEST)
     assert parse_period("l'article « Les dernières tendances en IA » dit quoi ?", NEWEST).period is None
     assert parse_period('the latest "AI Index" report?', NEWEST).period == Period(NEWEST, NEWEST)

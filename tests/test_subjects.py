@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.subjects import named_subjects
+from index.subjects import compared_pairs, named_subjects
 from index.written_forms import WrittenForms
 
 
@@ -31,6 +31,9 @@ from index.written_forms import WrittenForms
         ("on utilise canva pour nos visuels, ils ont lancé un modèle ?", "canva"),
         ("Giskard ils ont sorti un outil pour tester les LLM ?", "giskard"),  # spoken French
         ("des nouvelles d'owkin ?", "owkin"),
+        ("did black forest labs drop a new flux model?", "black forest labs"),  # a name of several words
+        ("et helsing, la start-up d'IA pour la défense, y a des infos ?", "helsing"),  # a name, then what it is
+        ("nabla, the french health startup, raised how much?", "nabla"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:
@@ -52,6 +55,9 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "the startup got acquired?",  # a common noun after its determiner
         "recap pls, my boss needs it for monday's standup",  # a day is no company
         "we're using python for our pipeline, any good libraries?",  # a tool in use, but no news asked of it
+        "did the french startup raise money?",  # several words, but the determiner opens a noun phrase
+        "did openai and google release models?",  # two names, not one of two words
+        "la boîte qui fait les IDE genre IntelliJ a sorti un modèle ?",  # an example describes the subject
     ],
 )
 def test_common_nouns_are_not_subjects(question: str) -> None:
@@ -66,3 +72,8 @@ def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
     assert not written.mentions("coh")  # too short to stand for a longer name
     assert written.mentions("startup") and written.mentions("googel")  # a plural dropped, a typo
     assert not written.mentions("deepl")  # a name one letter longer than a short word is not its typo
+
+
+def test_a_comparison_sets_two_words_against_each_other() -> None:
+    assert compared_pairs("poolside vs mistral pour le code ?") == [("poolside", "mistral")]
+    assert compared_pairs("llama vs. the hugging face robot") == []  # a determiner is no name

@@ -32,6 +32,17 @@ def test_eu_in_capitals_is_the_union() -> None:
     assert tokenize("il y a eu des annonces") == tokenize("des annonces")  # the participle stays a stop word
 
 
+def test_an_acronyms_plural_is_the_acronym() -> None:
+    assert tokenize("Google's TPUs and Nvidia GPUs") == tokenize("Google's TPU and Nvidia GPU")
+    assert tokenize("les IAs") == []  # "IA" stays a stop word in the plural
+
+
+def test_set_phrases_are_not_topics() -> None:
+    assert tokenize("l'IA agentique dont tout le monde parle") == tokenize("l'IA agentique")
+    assert tokenize("du coup, Mistral") == tokenize("Mistral")
+    assert tokenize("le monde entier") != []  # the world itself is a topic
+
+
 def test_memes_are_not_the_word_same() -> None:
     assert tokenize("des memes") == tokenize("des mèmes") != []  # "mêmes" folds the same: not a stop word
     assert tokenize("grâce à quoi") == []
@@ -52,6 +63,8 @@ def test_bilingual_expansion_crosses_languages() -> None:
     assert set(tokenize("racheté")) <= set(expanded)
     expanded_fr = default_expander().expand(tokenize("la régulation"))
     assert set(tokenize("law")) <= set(expanded_fr)
+    # The table lists inflected forms where stems part: "biaisées" and "biais" stem apart.
+    assert set(tokenize("bias")) <= set(default_expander().expand(tokenize("moins biaisées")))
 
 
 def test_names_the_digests_capitalise_are_kept_whole() -> None:
