@@ -203,8 +203,9 @@ def key_sentences(
     return " ".join(sentences[i].strip() for i in sorted(kept))
 
 
-# A number standing alone ("109 milliards", "44%", "x2"), not a year nor part of a name ("GPT-4o").
-_NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w-])")
+# A number standing alone ("109 milliards", "44%", "x2", "5x plus performantes"), not a year nor part
+# of a name ("GPT-4o").
+_NUMBER = re.compile(r"(?<![\w.-])[x×]?\d+(?:[.,]\d+)*[x×]?(?![\w-])")
 
 
 def _has_figure(sentence: str) -> bool:

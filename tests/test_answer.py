@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.answer import cite, key_sentences
+from index.answer import _has_figure, cite, key_sentences
 from index.models import Chunk, Hit, Period
 from index.periods import parse_period
 from index.tokens import tokenize
@@ -63,6 +63,12 @@ def test_a_question_asking_how_much_gets_the_sentence_with_the_figure() -> None:
     hits = [Hit(chunk=chunk, score=1.0)]
     assert "109 billion" in cite("how much private investment according to the stanford report?", hits, "en").text
     assert "109 billion" not in cite("what did the stanford report say about private investment?", hits, "en").text
+
+
+def test_a_multiplier_is_a_figure() -> None:
+    assert _has_figure('nouvelles puces TPU "Ironwood" 5x plus performantes')
+    assert _has_figure("une adoption multipliée x2 en un an")
+    assert not _has_figure("GPT-4o et o4-mini, présentés en 2025")  # names and a year are no figures
 
 
 def test_a_figure_comes_first_even_when_the_opening_names_the_source() -> None:
