@@ -114,17 +114,30 @@ def named_subjects(question: str) -> list[str]:
     return found
 
 
-# "poolside vs mistral": the words right before and after "vs".
-_COMPARED = re.compile(r"(?<![\w'-])(?P<left>[a-z][a-z0-9+.-]*)\s+(?:vs\.?|versus)\s+(?P<right>[a-z][a-z0-9+.-]*)")
+# "poolside vs mistral": the words right before and after "vs", and the first word of a short clause
+# before it ("luma ai dream machine vs runway": a product's name starts with its maker's).
+_COMPARED = re.compile(
+    r"(?:^|[,;:.!?(]\s*)?(?P<clause>(?:[a-z][a-z0-9+.-]*\s+){0,3}?)(?P<left>[a-z][a-z0-9+.-]*)\s+(?:vs\.?|versus)\s+"
+    r"(?P<right>[a-z][a-z0-9+.-]*)"
+)
+_CLAUSE_START = re.compile(r"(?:^|[,;:.!?(])\s*$")
 
 
 def compared_pairs(question: str) -> list[tuple[str, str]]:
-    """The two words a comparison sets against each other, folded: ("poolside", "mistral")."""
+    """The words a comparison sets against each other, folded: ("poolside", "mistral")."""
     text = fold(question).replace("’", "'")
-    return [
-        (match.group("left"), match.group("right")) for match in _COMPARED.finditer(text)
-        if not any(is_stop_word(word) or word in _DETERMINERS for word in match.group("left", "right"))
-    ]
+    pairs = []
+    for match in _COMPARED.finditer(text):
+        right = match.group("right")
+        lefts = [match.group("left")]
+        clause = match.group("clause").split()
+        if clause and _CLAUSE_START.search(text[: match.start("clause")]):
+            lefts.append(clause[0])
+        pairs.extend(
+            (left, right) for left in lefts
+            if not any(is_stop_word(word) or word in _DETERMINERS for word in (left, right))
+        )
+    return pairs
 
 
 def _after_determiner(words_before: list[str]) -> bool:

@@ -47,6 +47,7 @@ from index.service import NewsService
         "is nvidia's groot n2 open source?",  # the digests have GR00T N1, not this version
         "et helsing, la start-up d'IA pour la défense, y a des infos sur elle ?",  # a name, then what it is
         "poolside vs mistral pour le code, lequel est le meilleur ?",  # compared with a name the digests know
+        "luma ai dream machine vs runway gen-4, which one makes better videos?",
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:

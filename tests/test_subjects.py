@@ -77,3 +77,6 @@ def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
 def test_a_comparison_sets_two_words_against_each_other() -> None:
     assert compared_pairs("poolside vs mistral pour le code ?") == [("poolside", "mistral")]
     assert compared_pairs("llama vs. the hugging face robot") == []  # a determiner is no name
+    # A product's name starts with its maker's: the clause's first word is compared too.
+    assert ("luma", "runway") in compared_pairs("luma ai dream machine vs runway gen-4, which is better?")
+    assert compared_pairs("which is better, claude vs gemini") == [("claude", "gemini")]
