@@ -26,6 +26,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def fold_question(text: str) -> str:
+    """`fold`, with typographic apostrophes made straight, as the question patterns expect ("qu’a" is "qu'a")."""
+    return fold(text).replace("’", "'")
+
+
 def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 

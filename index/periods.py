@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import MONTHS, fold, month_key, shift_month
+from .dates import MONTHS, fold_question, month_key, shift_month
 from .models import Period
 
 # An abbreviation ("dec", "avr.", "sept") is read as a month only before its year: alone it is
@@ -92,7 +92,7 @@ _MEASURE = re.compile(
 
 def asks_for_figure(question: str) -> bool:
     """Whether a question asks how much, how many or by how much ("combien", "how much cheaper")."""
-    return bool(_MEASURE.search(fold(question).replace("’", "'")))
+    return bool(_MEASURE.search(fold_question(question)))
 
 
 def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
@@ -101,7 +101,7 @@ def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
 
 def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases."""
-    text = fold(question).replace("’", "'")
+    text = fold_question(question)
     months = _asked(list(_MONTH_YEAR.finditer(text)), text)
     if months:
         keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]

@@ -472,8 +472,8 @@ def _with_name_before(written: str, text: str) -> str:
     """A bare version with the name it belongs to ("groot n2", not "n2"), to quote it back."""
     if not _BARE_VERSION.fullmatch(written):
         return written
-    match = re.search(rf"([\w-]+)\s+{re.escape(written)}(?![\w-])", text)
-    if match and tokenize(match.group(1)) and not match.group(1).endswith("'s"):
+    match = re.search(rf"(?<![\w'’-])([\w-]+)\s+{re.escape(written)}(?![\w-])", text)  # not the "s" of "meta's"
+    if match and tokenize(match.group(1)):
         return f"{match.group(1)} {written}"
     return written
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .dates import fold
+from .dates import fold_question
 from .tokens import is_stop_word, tokenize
 
 _NAME = r"(?P<name>[a-z][a-z0-9+.-]*[a-z0-9+]|[a-z])"
@@ -94,7 +94,7 @@ _MULTIWORD_SLOTS = [
 
 def named_subjects(question: str) -> list[str]:
     """The words in a company's or product's place in the question, folded, in order."""
-    text = fold(question).replace("’", "'")
+    text = fold_question(question)
     found: list[str] = []
     for pattern in _SLOTS:
         for match in pattern.finditer(text):
@@ -125,7 +125,7 @@ _CLAUSE_START = re.compile(r"(?:^|[,;:.!?(])\s*$")
 
 def compared_pairs(question: str) -> list[tuple[str, str]]:
     """The words a comparison sets against each other, folded: ("poolside", "mistral")."""
-    text = fold(question).replace("’", "'")
+    text = fold_question(question)
     pairs = []
     for match in _COMPARED.finditer(text):
         right = match.group("right")

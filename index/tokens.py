@@ -14,7 +14,7 @@ from typing import Iterable
 import Stemmer
 
 from .clean import replace_lookalikes
-from .dates import fold
+from .dates import fold, fold_question
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
 TOKENIZER_VERSION = 20
@@ -99,7 +99,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     which would match "open source" and "il met"."""
     text = _PLACE_ABBREVIATIONS.sub(lambda match: "USA" if match.group("us") else "UE", text)
     text = _ACRONYM_PLURAL.sub(r"\1", text)
-    folded = fold(replace_lookalikes(text)).replace("’", "'").replace("'", " ")
+    folded = fold_question(replace_lookalikes(text)).replace("'", " ")
     folded = _STOP_PHRASES.sub(" ", folded)
     tokens: list[str] = []
     # "llama 4" / "gpt 4.5" -> "llama4" / "gpt4.5": names followed by a version number.

@@ -15,6 +15,13 @@ MISTRAL = (
 )
 
 
+def _one_hit(text: str, language: str, section: str) -> list[Hit]:
+    """A single April passage, as the search would return it."""
+    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language=language,
+                  section=[section], text=text, links=[], position=1, block=1)
+    return [Hit(chunk=chunk, score=1.0)]
+
+
 def test_the_second_sentence_adds_what_the_first_lacks() -> None:
     question = set(tokenize("will a single 4090 be enough for mistral small 3.1?"))
     excerpt = key_sentences(MISTRAL, question)
@@ -41,11 +48,9 @@ def test_sentences_are_chosen_by_the_questions_topic_not_its_date_words() -> Non
         "Plusieurs événements se sont tenus. Le Generative AI Summit à Santa Clara a réuni 500 participants. "
         "En Europe, un autre sommet s'est déroulé fin mars à Londres. Les stands étaient nombreux."
     )
-    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language="fr",
-                  section=["Conférences"], text=text, links=[], position=1, block=1)
     question = "quelle conf sur l'IA generative fin avril ?"
     terms = tokenize(parse_period(question, "2025-04").remainder)
-    answer = cite(question, [Hit(chunk=chunk, score=1.0)], "fr", Period("2025-04", "2025-04"), terms=terms)
+    answer = cite(question, _one_hit(text, "fr", "Conférences"), "fr", Period("2025-04", "2025-04"), terms=terms)
     assert "Santa Clara" in answer.text and "Londres" not in answer.text
 
 
@@ -58,9 +63,7 @@ def test_a_question_asking_how_much_gets_the_sentence_with_the_figure() -> None:
         "Private investment reached 109 billion dollars in the United States, including 33.9 billion for "
         "generative AI alone, up 18.7% on the year before, across hundreds of companies in many sectors."
     )
-    chunk = Chunk(id="c", path="d.txt", digest_title="Digest", month="2025-04", language="en",
-                  section=["AI Index"], text=text, links=[], position=1, block=1)
-    hits = [Hit(chunk=chunk, score=1.0)]
+    hits = _one_hit(text, "en", "AI Index")
     assert "109 billion" in cite("how much private investment according to the stanford report?", hits, "en").text
     assert "109 billion" not in cite("what did the stanford report say about private investment?", hits, "en").text
 
@@ -80,8 +83,6 @@ def test_a_figure_comes_first_even_when_the_opening_names_the_source() -> None:
         "milliards, et 78% des organisations mondiales déclarent désormais utiliser de l'IA, contre 55% "
         "l'année précédente, selon une enquête menée auprès de milliers d'entreprises de toutes tailles."
     )
-    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language="fr",
-                  section=["AI Index"], text=text, links=[], position=1, block=1)
-    hits = [Hit(chunk=chunk, score=1.0)]
+    hits = _one_hit(text, "fr", "AI Index")
     assert "78%" in cite("combien d'organisations selon le report de Stanford ?", hits, "fr").text
     assert "78%" not in cite("que dit le report de Stanford sur les organisations ?", hits, "fr").text
