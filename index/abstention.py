@@ -24,7 +24,7 @@ RELATED_COVERAGE = 0.15
 
 def is_answerable(result: SearchResult, language: str) -> bool:
     # A question with no topic words left ("what happened in March?", "tl;dr of April") asks for an overview.
-    if result.overview or not result.question_terms:
+    if result.overview or not result.question_terms or result.end_matter:
         return True
     signals = result.signals
     if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions

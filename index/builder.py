@@ -69,7 +69,7 @@ def build_index(
             store.DigestEntry(
                 path=digest.path, title=digest.title, month=digest.month,
                 month_source=digest.month_source, language=digest.language,
-                content_hash=digest.content_hash, chunks=len(digest_chunks),
+                content_hash=digest.content_hash, chunks=len(digest_chunks), end_matter=digest.end_matter,
             )
         )
     _compare(previous.manifest if previous else None, entries, report)

@@ -74,6 +74,18 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=":/@"), fragment))
 
 
+def without_affiliate_params(text: str) -> str:
+    """Every URL in `text` without its affiliate parameters: an ad's links are shown for what they
+    are (where they point), without the tag that pays whoever posted them."""
+
+    def strip(match: re.Match[str]) -> str:
+        parts = urlsplit(match.group())
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _AFFILIATE_PARAMS.match(k)]
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=":/@"), parts.fragment))
+
+    return re.sub(r"https?://[^\s)\]>]+", strip, text)
+
+
 def is_affiliate(url: str) -> bool:
     """True for paid-placement links (Amazon `tag=`, Fiverr `bta=`, ...)."""
     params = parse_qsl(urlsplit(url).query, keep_blank_values=True)

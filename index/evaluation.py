@@ -6,6 +6,8 @@ digest and contains the expected passage fragment (case and spacing ignored).
 
 from __future__ import annotations
 
+import re
+
 import json
 import statistics
 from dataclasses import dataclass, field
@@ -132,5 +134,10 @@ def first_right_rank(answer: Answer, case: EvalCase) -> int | None:
 
 def _normalise(text: str) -> str:
     """Text as a reader compares it: fragments are copied from the raw digest, with its
-    Markdown emphasis (`**GTC 2025**`), curly apostrophes and non-breaking spaces."""
-    return " ".join(replace_lookalikes(text).replace("’", "'").replace("*", "").casefold().split())
+    Markdown emphasis (`**GTC 2025**`), link brackets (`[Amazon Prime](…)`), curly apostrophes and
+    non-breaking spaces."""
+    text = _MARKDOWN_LINK_END.sub("", replace_lookalikes(text)).replace("[", "")
+    return " ".join(text.replace("’", "'").replace("*", "").casefold().split())
+
+
+_MARKDOWN_LINK_END = re.compile(r"\]\([^)\s]*\)?")

@@ -20,7 +20,7 @@ from . import clean
 from .dates import find_month_year, month_key
 from .errors import DigestError
 from .language import detect_language
-from .models import Block, Digest
+from .models import Block, Digest, EndMatter, unique_links
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*{1,2}\s*(?:[–—:-]\s*)?")
 _DASH_OR_COLON = re.compile(r"[–—:-]")
-# Trailers that list keywords or bare source labels rather than news.
+# Trailers that list keywords or bare source labels rather than news: end matter, not passages.
 _METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
+_KEYWORDS_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\b", re.IGNORECASE)
 _SENTENCE_END = ".!?:;,…)]»\""
 
 
@@ -75,7 +76,7 @@ def read_digest(path: Path, root: Path) -> Digest:
     text = clean.fix_characters(text)
     front, body = split_front_matter(text)
     body = clean.repair_truncated_words(body, clean.word_counts(body))
-    blocks, headings = parse_blocks(body)
+    blocks, headings, end_matter = parse_blocks(body)
     if not blocks:
         raise DigestError(rel, "no readable text after cleanup")
     title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else path.stem)
@@ -89,6 +90,7 @@ def read_digest(path: Path, root: Path) -> Digest:
         language=language,
         blocks=blocks,
         content_hash=hashlib.sha256(raw_bytes).hexdigest(),
+        end_matter=end_matter,
     )
 
 
@@ -121,10 +123,11 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     return (data if isinstance(data, dict) else {}), text[match.end():]
 
 
-def parse_blocks(body: str) -> tuple[list[Block], list[str]]:
+def parse_blocks(body: str) -> tuple[list[Block], list[str], list[EndMatter]]:
     """Split a body into paragraph and news-item blocks under their headings.
 
-    Returns the blocks and every heading met, in order (the first is usually the title).
+    Returns the blocks, every heading met, in order (the first is usually the title), and the
+    end matter set apart from the news (ads, "Keywords:" and "Sources:" lines).
     """
     lines = body.splitlines()
     parser = _BlockParser()
@@ -133,7 +136,7 @@ def parse_blocks(body: str) -> tuple[list[Block], list[str]]:
         after = lines[i + 1].strip() if i + 1 < len(lines) else ""
         parser.feed(line, before, after)
     parser.flush()
-    return parser.blocks, parser.all_headings
+    return parser.blocks, parser.all_headings, parser.end_matter
 
 
 class _BlockParser:
@@ -141,6 +144,7 @@ class _BlockParser:
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
+        self.end_matter: list[EndMatter] = []
         self.all_headings: list[str] = []
         self.stack: list[tuple[int, str]] = []
         self.lines: list[str] = []
@@ -158,6 +162,7 @@ class _BlockParser:
             return
         if _METADATA_LINE.match(stripped):
             self.flush()
+            self._keep_end_matter("keywords" if _KEYWORDS_LINE.match(stripped) else "sources", stripped)
             return
         heading = _MD_HEADING.match(stripped)
         if heading:
@@ -186,6 +191,7 @@ class _BlockParser:
         title, self.item_title = self.item_title, None
         if clean.is_promotional(raw):
             self.last_raw = []
+            self._keep_end_matter("promotion", clean.without_affiliate_params(raw))
             return
         text, anchors = clean.clean_passage(raw)
         if not re.search(r"\w{2,}", text):
@@ -196,6 +202,11 @@ class _BlockParser:
             section.append(title)
         self.blocks.append(Block(section=section, text=text, anchors=anchors))
         self.heading_since_block = False
+
+    def _keep_end_matter(self, kind: str, raw: str) -> None:
+        text, anchors = clean.clean_passage(raw)
+        if re.search(r"\w{2,}", text):
+            self.end_matter.append(EndMatter(kind=kind, text=text, links=unique_links(link for _, link in anchors)))
 
     def _push_heading(self, level: int, raw: str) -> None:
         text = clean.clean_heading(raw)

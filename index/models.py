@@ -36,6 +36,23 @@ def unique_links(links: Iterable[Link]) -> list[Link]:
 
 
 @dataclass
+class EndMatter:
+    """What a digest carries besides news: an ad's links, a "Keywords:" line, a "Sources:" list.
+
+    Kept out of the passages, where its generic words ("Explore more about AI and innovation")
+    would match every question, and shown only to a question about it ("links at the end?").
+    """
+
+    kind: str  # "promotion" | "keywords" | "sources"
+    text: str
+    links: list[Link] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EndMatter:
+        return cls(kind=data["kind"], text=data["text"], links=[Link(**link) for link in data.get("links", [])])
+
+
+@dataclass
 class Digest:
     """A parsed, cleaned digest file."""
 
@@ -46,6 +63,7 @@ class Digest:
     language: str  # "fr" | "en"
     blocks: list[Block]
     content_hash: str
+    end_matter: list[EndMatter] = field(default_factory=list)
 
     @property
     def links(self) -> list[Link]:

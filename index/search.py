@@ -16,6 +16,7 @@ import numpy as np
 from .dates import fold, shift_month
 from .digest_language import named_digest_language
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
+from .end_matter import asked_end_matter, end_matter_chunk
 from .language import detect_language
 from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
@@ -81,6 +82,7 @@ class SearchResult:
     calibration: DenseCalibration = MINILM_CALIBRATION  # how to read signals.dense_top
     overview: bool = False  # asks for the gist of a period ("tl;dr of March"), not for a topic
     names_digest: bool = False  # points at a digest ("l'article en anglais"), so it is about the digests
+    end_matter: bool = False  # asks what a digest ends with ("liens à la fin ?") and is shown it first
 
 
 class Searcher:
@@ -126,6 +128,10 @@ class Searcher:
             [_overview_weight(chunk, is_last=chunk.position == last_position[chunk.path]) for chunk in stored.chunks],
             dtype=np.float32,
         )
+        self.end_matter = [
+            (item.kind, end_matter_chunk(item, number, entry.path, entry.title, entry.month, entry.language))
+            for entry in stored.manifest.digests for number, item in enumerate(entry.end_matter)
+        ]
         # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
         self.versioned_products = {split[0] for t in self.document_frequency if (split := _name_and_version(t))}
 
@@ -294,7 +300,29 @@ class Searcher:
             fused = np.where(self.months == self.covered_months[-1], fused * NEWEST_MONTH_FACTOR, fused)
         result.hits = self.top_items(fused, k)
         result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder, result.hits)
+        asked = asked_end_matter(question)
+        if asked:
+            self._put_end_matter_first(result, asked, language, k)
         return result
+
+    def _put_end_matter_first(self, result: SearchResult, kinds: set[str], language: str | None, k: int) -> None:
+        """Show the end matter asked for before the passages: of the digest the question names (by its language,
+        or by a word of its title: "l'article sur les tendances" is "Les dernières tendances en IA"), else of
+        every digest, in the order the passages rank them."""
+        chunks = [chunk for kind, chunk in self.end_matter if kind in kinds]
+        chunks = [chunk for chunk in chunks if result.period is None or result.period.contains(chunk.month)]
+        chunks = [chunk for chunk in chunks if chunk.language == language] if language else chunks
+        if not chunks:
+            return
+        digest_rank = {hit.chunk.path: rank for rank, hit in reversed(list(enumerate(result.hits)))}
+        terms = set(result.question_terms)
+        titles = {chunk.path: set(self.tokenize(chunk.digest_title)) for chunk in chunks}
+        in_every_title = set.intersection(*titles.values())  # "IA", "2025": they tell no digest apart
+        named = [chunk for chunk in chunks if (titles[chunk.path] - in_every_title) & terms]
+        chunks = sorted(named or chunks, key=lambda chunk: digest_rank.get(chunk.path, len(digest_rank)))
+        best = result.hits[0].score if result.hits else 1.0
+        result.hits = ([Hit(chunk, best) for chunk in chunks] + result.hits)[:k]
+        result.end_matter = True
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query to every chunk, in store order."""
@@ -405,7 +433,7 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "top biggest "
     # How short the answer should be ("one line pls", "en une phrase", "in a few words").
     "line lines sentence sentences phrase phrases paragraph paragraphs word words few "
-    "ligne paragraphe paragraphes mot mots quelques point points "
+    "ligne paragraphe paragraphes mot mots quelques point points vite quickly "
     "developments headlines updates announcements happenings events "
     "annonces nouveautés événements temps forts "
     "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "

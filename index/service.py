@@ -64,6 +64,10 @@ class NewsService:
                 raise IndexMissingError(f"no index in {index_dir}: run `newsbot index`")
             return self.reindex(show_progress_bar=show_progress_bar)
         stored = store.load_index(index_dir, model=self.embedder.name, dimension=self.embedder.dimension)
+        if stored.manifest.format_version < store.FORMAT_VERSION and build_if_missing:
+            # An older build lacks what this version keeps (each digest's end matter): rebuilt, not half-served.
+            log.info("the index was built by an older version; rebuilding it")
+            return self.reindex(show_progress_bar=show_progress_bar)
         self._searcher = self._make_searcher(stored)
         return None
 

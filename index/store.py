@@ -26,11 +26,12 @@ import faiss
 import numpy as np
 
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from .models import Chunk
+from .models import Chunk, EndMatter
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+# 2: the manifest keeps each digest's end matter (older builds are rebuilt on load, see NewsService.load).
+FORMAT_VERSION = 2
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.json"
 MANIFEST_FILE = "manifest.json"
@@ -47,6 +48,12 @@ class DigestEntry:
     language: str
     content_hash: str
     chunks: int
+    end_matter: list[EndMatter] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DigestEntry:
+        end_matter = [EndMatter.from_dict(item) for item in data.get("end_matter", [])]
+        return cls(**{**data, "end_matter": end_matter})
 
 
 @dataclass
@@ -60,7 +67,7 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
-        digests = [DigestEntry(**entry) for entry in data.pop("digests", [])]
+        digests = [DigestEntry.from_dict(entry) for entry in data.pop("digests", [])]
         return cls(digests=digests, **data)
 
 

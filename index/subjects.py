@@ -34,16 +34,19 @@ _DAYS = frozenset(
 _AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
 _ENGLISH_NEWS_VERBS = (
     r"(?:release|launch|ship|drop|announce|unveil|show|publish|raise|introduce|debut|roll|put|present|reveal|"
-    r"acquire|buy|open[- ]?source|demo|update|add|partner|sign)"
+    r"acquire|buy|open[- ]?source|demo|update|add|partner|sign|"
+    r"say|warn|predict|tweet)"  # what a person says: "did hinton say anything about…"
 )
 # After a bare noun, only verbs a company does: "ppl showed up", "results dropped" are no companies.
 _ENGLISH_NEWS_VERBS_PAST = (
     r"(?:released|launched|shipped|announced|unveiled|raised|introduced|debuted|revealed|acquired|bought|"
-    r"open[- ]?sourced)"
+    r"open[- ]?sourced|warned|predicted|tweeted)"
 )
 _FRENCH_NEWS_VERBS = (
     r"(?:sorti|sortir|lance|lancer|annonce|annoncer|leve|lever|devoile|devoiler|publie|publier|presente|"
-    r"presenter|rachete|racheter|achete|acheter|acquis|signe|signer|ouvert|mis)"
+    r"presenter|rachete|racheter|achete|acheter|acquis|signe|signer|ouvert|mis|"
+    # What a person says: "bengio a dit quoi sur les risques ?"
+    r"dit|declare|affirme|averti|predit|tweete)"
 )
 _ADVERB = (  # "did perplexity ever ship", "mistral a enfin sorti"
     r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|"

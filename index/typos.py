@@ -35,8 +35,9 @@ def deletions(word: str) -> set[str]:
 
 
 def one_typo_apart(a: str, b: str) -> bool:
-    """One letter missing or extra, or two neighbouring letters swapped; digits unchanged."""
-    if [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
+    """One letter missing or extra, or two neighbouring letters swapped; digits unchanged. The first letter
+    is kept: people rarely mistype it, and a letter more in front is another name ("ollama", "llama")."""
+    if a[:1] != b[:1] or [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
         return False
     if abs(len(a) - len(b)) == 1:
         shorter, longer = sorted((a, b), key=len)

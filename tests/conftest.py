@@ -36,13 +36,17 @@ DIGEST_MARCH = "002_792bd4f9a76dcac6.txt"  # French, March 2025, Markdown, citat
 # The issue's bar is hit@5 0.97; blind10 misses one cross-language question (31 of 32
 # answerable), so its floor is one question lower; blind18
 # misses "et meta du coup, on attend quoi d'eux pour la suite ?" (an outlook asked in chat French);
-# blind25 asks for the English article's "Keywords:" trailer, which ingestion drops as metadata.
 # blind28, the worst first run so far (newcomers describing products instead of naming them), is
-# below the bar on all three: besides the keywords trailer it misses "what does that english article
-# about where AI is heading tell companies to do?" (its conclusion), and ranks four others second to
+# below the bar on all three: it misses "what does that english article about where AI is heading
+# tell companies to do?" (its conclusion) and "les grands thèmes de l'article" (labelled with the
+# keywords line, which only a question naming keywords is shown), and ranks four others second to
 # fourth. Its floors hold what it reaches, so it cannot drop further unnoticed.
+# blind29 asks for the exact affiliate URL of the footer's Amazon link, tag included: the bot shows
+# the link without the tag, on purpose. blind30 misses an English question on the AI Act's ban of
+# emotion recognition at work, asked as "a tool that guesses if candidates are stressed or lying".
 _LOWER_HIT_AT_5 = {
-    "blind10.jsonl": 0.96, "blind18.jsonl": 0.96, "blind25.jsonl": 0.96, "blind28.jsonl": 0.93,
+    "blind10.jsonl": 0.96, "blind18.jsonl": 0.96, "blind28.jsonl": 0.93, "blind29.jsonl": 0.96,
+    "blind30.jsonl": 0.96,
 }
 
 

@@ -48,6 +48,8 @@ from index.service import NewsService
         "et helsing, la start-up d'IA pour la défense, y a des infos sur elle ?",  # a name, then what it is
         "poolside vs mistral pour le code, lequel est le meilleur ?",  # compared with a name the digests know
         "luma ai dream machine vs runway gen-4, which one makes better videos?",
+        "any news on ollama? wanna run models locally",  # not "llama" with a typo
+        "bengio a dit quoi récemment sur les risques de l'ia ?",  # what a person the digests never quote said
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:

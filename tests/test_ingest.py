@@ -11,7 +11,7 @@ import pytest
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 from index.errors import DigestError
 from index.ingest import find_digest_files, ingest_directory, parse_blocks, read_digest
-from index.models import Digest
+from index.models import Digest, Link
 
 RUNWAY_URL = "https://techcrunch.com/2025/03/31/runway-releases-an-impressive-new-video-generating-ai-model/"
 
@@ -98,7 +98,7 @@ def test_no_debris_in_any_block(digests, name):
         assert "**" not in section and "\u2011" not in section
 
 
-def test_affiliate_footer_and_keywords_are_gone(digests):
+def test_affiliate_footer_and_keywords_are_kept_apart_from_the_passages(digests):
     digest = digests[DIGEST_EN]
     text = " ".join(block.text for block in digest.blocks)
     for junk in ("Amazon Prime", "Fiverr", "Keywords:", "AI trends, Artificial Intelligence", "amazon.fr"):
@@ -106,6 +106,16 @@ def test_affiliate_footer_and_keywords_are_gone(digests):
     assert digest.links == []
     # ... while the article's own conclusion is kept
     assert digest.blocks[-1].text.startswith("In conclusion, the latest trends in AI")
+    # The footer and the keywords line are its end matter, the ad's links without their affiliate tags.
+    ad, keywords = digest.end_matter
+    assert ad.kind == "promotion" and ad.text.startswith("Explore more about AI and innovation on Amazon Prime or Fiverr")
+    assert ad.links == [
+        Link("Amazon Prime", "https://www.amazon.fr/amazonprime"),
+        Link("Fiverr Marketplace", "https://go.fiverr.com/visit/?brand=fiverrmarketplace"),
+    ]
+    assert keywords.kind == "keywords" and keywords.text.startswith("Keywords: AI trends, Artificial Intelligence")
+    assert [item.kind for item in digests[DIGEST_APRIL].end_matter] == ["sources"]
+    assert digests[DIGEST_MARCH].end_matter == []
 
 
 def test_paragraph_split_by_a_blank_line_is_merged(digests):
@@ -207,7 +217,7 @@ def test_file_with_only_headings_is_refused(make_data_dir, tmp_path):
 
 
 def test_bullet_items_carry_their_bold_title_in_the_section():
-    blocks, headings = parse_blocks("# T\n\n## Modèles\n\n- **GPT-5** – OpenAI lance GPT-5.\n- **Claude** : autre.\n")
+    blocks, headings, _ = parse_blocks("# T\n\n## Modèles\n\n- **GPT-5** – OpenAI lance GPT-5.\n- **Claude** : autre.\n")
     assert headings == ["T", "Modèles"]
     assert [block.section for block in blocks] == [["Modèles", "GPT-5"], ["Modèles", "Claude"]]
     assert blocks[0].text == "GPT-5 – OpenAI lance GPT-5."
@@ -215,17 +225,17 @@ def test_bullet_items_carry_their_bold_title_in_the_section():
 
 def test_a_bold_lead_that_runs_into_the_sentence_stops_at_its_last_dash():
     text = "## S\n\n- **Index 2025 : l'IA adoptée – Le rapport 2025** de Stanford, publié en avril, dresse un bilan.\n"
-    blocks, _ = parse_blocks(text)
+    blocks, _, _ = parse_blocks(text)
     assert blocks[0].section == ["S", "Index 2025 : l'IA adoptée"]  # not "… – Le rapport 2025"
     assert blocks[0].text.startswith("Index 2025 : l'IA adoptée – Le rapport 2025 de Stanford")
 
 
 def test_lowercase_paragraph_after_a_heading_stays_in_its_section():
-    blocks, _ = parse_blocks("# T\n\n## Modèles\n\nUn paragraphe.\n\n## Outils\n\nvLLM 0.8 ajoute le support.\n")
+    blocks, _, _ = parse_blocks("# T\n\n## Modèles\n\nUn paragraphe.\n\n## Outils\n\nvLLM 0.8 ajoute le support.\n")
     assert [block.section for block in blocks] == [["Modèles"], ["Outils"]]
 
 
 def test_multiline_continuation_paragraph_is_merged_whole():
-    blocks, _ = parse_blocks("## S\n\n- **Item** – début du texte\n\nsuite du texte\nEt la fin du paragraphe.\n")
+    blocks, _, _ = parse_blocks("## S\n\n- **Item** – début du texte\n\nsuite du texte\nEt la fin du paragraphe.\n")
     assert len(blocks) == 1
     assert blocks[0].text == "Item – début du texte suite du texte Et la fin du paragraphe."

@@ -130,6 +130,7 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         ("fais moi un petit résumé de ce mois-ci côté IA stp", "2025-04"),
         # Words no digest knows around a recap say who it is for ("my boss", "standup"), not what about.
         ("recap of april pls? my boss wants it for tuesday's standup", "2025-04"),
+        ("résume moi vite fait ce qui s'est passé en IA ce mois-ci stp", "2025-04"),  # "vite fait" says how long
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:

@@ -129,3 +129,27 @@ def test_a_lexical_index_from_another_tokenizer_is_rebuilt_on_load(built_service
         service.load(build_if_missing=False)
     assert "tokenizer" in caplog.text
     assert service.ask("What did Meta release in April?").sources[0].chunk.month == "2025-04"
+
+
+def test_an_index_of_an_older_format_is_rebuilt_on_load(built_service, tmp_path, embedder, caplog):
+    """A build from before the manifest kept the end matter would never show it: load rebuilds it."""
+    import json
+    import shutil
+
+    from index import store
+
+    data = tmp_path / "data"
+    shutil.copytree(built_service.settings.data_dir, data, symlinks=True)
+    settings = built_service.settings.model_copy(update={"data_dir": data, "index_dir": None})
+    manifest_file = store.current_path(settings.resolved_index_dir) / store.MANIFEST_FILE
+    old = json.loads(manifest_file.read_text("utf-8"))
+    old["format_version"] = 1
+    for entry in old["digests"]:
+        del entry["end_matter"]
+    manifest_file.write_text(json.dumps(old), "utf-8")
+    service = NewsService(settings, embedder)
+    with caplog.at_level("INFO"):
+        service.load()
+    assert "older version" in caplog.text
+    assert service.searcher.stored.manifest.format_version == store.FORMAT_VERSION
+    assert service.ask("keywords de l'article trends ?").sources[0].chunk.text.startswith("Keywords:")

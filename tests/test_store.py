@@ -11,7 +11,7 @@ import pytest
 
 from index import store
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from index.models import Chunk, Link
+from index.models import Chunk, EndMatter, Link
 
 DIM = 8
 MODEL = "test-model"
@@ -44,6 +44,7 @@ def make_manifest(chunks: list[Chunk], dim: int = DIM, model: str = MODEL) -> st
     entry = store.DigestEntry(
         path="data/digests/x.md", title="Veille IA – Avril 2025", month="2025-04", month_source="title",
         language="fr", content_hash="0" * 64, chunks=len(chunks),
+        end_matter=[EndMatter("promotion", "Voir Amazon Prime.", [Link("Amazon Prime", "https://www.amazon.fr/amazonprime")])],
     )
     return store.Manifest(model=model, dimension=dim, chunk_count=len(chunks), digests=[entry])
 

@@ -34,6 +34,8 @@ from index.written_forms import WrittenForms
         ("did black forest labs drop a new flux model?", "black forest labs"),  # a name of several words
         ("et helsing, la start-up d'IA pour la défense, y a des infos ?", "helsing"),  # a name, then what it is
         ("nabla, the french health startup, raised how much?", "nabla"),
+        ("bengio a dit quoi récemment sur les risques de l'ia ?", "bengio"),  # what a person said
+        ("did hinton say anything about agi lately?", "hinton"),
     ],
 )
 def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) -> None:

@@ -12,4 +12,5 @@ def test_neighbours_are_one_missing_extra_or_swapped_letter_away() -> None:
     assert typos.neighbours("pytorchh") == ["pytorch"]  # extra
     assert typos.neighbours("optimus") == []  # a substitution joins different words
     assert typos.neighbours("llama5") == []  # another version, not a typo
+    assert TypoIndex(["llama"], min_length=5).neighbours("ollama") == []  # a letter more in front: another name
     assert typos.neighbours("deepl") == []  # "deep" is too short to be indexed
