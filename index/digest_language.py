@@ -17,6 +17,8 @@ _DOCUMENT = r"(?:article|digest|piece|post|text|texte|newsletter|veille|document
 _LANGUAGE = r"(?P<language>" + "|".join(_LANGUAGES) + r")"
 _NAMED = [
     re.compile(rf"\b{_LANGUAGE}\s+(?:'[^']{{1,60}}'\s+|\"[^\"]{{1,60}}\"\s+)?{_DOCUMENT}s?\b"),  # "the English ('Trends') article"
+    # "the english trends post": one word between, then a word only a document is ("the french startup one" is no digest).
+    re.compile(rf"\b{_LANGUAGE}\s+[a-z]+\s+(?:article|digest|piece|post|newsletter|veille)s?\b"),
     re.compile(rf"\b{_DOCUMENT}s?\s+(?:(?:written\s+)?in\s+|en\s+)?{_LANGUAGE}\b"),  # "l'article en anglais"
 ]
 

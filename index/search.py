@@ -315,7 +315,7 @@ class Searcher:
         if not chunks:
             return
         digest_rank = {hit.chunk.path: rank for rank, hit in reversed(list(enumerate(result.hits)))}
-        terms = set(result.question_terms)
+        terms = set(result.question_terms) | set(result.expansions)  # "the trends post": "tendances" in the title
         titles = {chunk.path: set(self.tokenize(chunk.digest_title)) for chunk in chunks}
         in_every_title = set.intersection(*titles.values())  # "IA", "2025": they tell no digest apart
         named = [chunk for chunk in chunks if (titles[chunk.path] - in_every_title) & terms]

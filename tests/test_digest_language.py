@@ -18,6 +18,8 @@ from index.service import NewsService
         ("in the French digest, anything about robots?", "fr"),
         ("which French startup did Hugging Face buy?", None),  # a French company, not a French digest
         ("is the model available in french?", None),
+        ("what does the english trends post say about edge ai?", "en"),  # a word in between
+        ("the french startup one, what did it raise?", None),  # "one" with a word in between is not the digest
     ],
 )
 def test_a_language_counts_only_attached_to_the_document(question: str, language: str | None) -> None:

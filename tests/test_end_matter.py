@@ -57,9 +57,15 @@ def test_the_footer_links_are_shown_first_labelled_as_an_ad(built_service: NewsS
     assert "[1]" in answer.text and "Amazon Prime" in answer.text
 
 
-def test_a_digest_named_by_a_word_of_its_title_shows_only_its_end_matter(built_service: NewsService) -> None:
-    sources = built_service.ask("y a des liens à la fin de l'article tendances IA ? ils pointent vers quoi ?").sources
-    end_matter = [hit.chunk for hit in sources if hit.chunk.position < 0]
+@pytest.mark.parametrize(
+    "question",
+    [
+        "y a des liens à la fin de l'article tendances IA ? ils pointent vers quoi ?",
+        "the trends post, where do the links at the end send you?",  # "trends": "tendances" in its title
+    ],
+)
+def test_a_digest_named_by_a_word_of_its_title_shows_only_its_end_matter(built_service: NewsService, question: str) -> None:
+    end_matter = [hit.chunk for hit in built_service.ask(question).sources if hit.chunk.position < 0]
     assert [Path(chunk.path).name for chunk in end_matter] == [DIGEST_EN]
 
 
