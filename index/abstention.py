@@ -29,6 +29,8 @@ def is_answerable(result: SearchResult, language: str) -> bool:
     signals = result.signals
     if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
         return False
+    if not signals.about_the_field:  # "where can I stream the snooker final?": not for this bot
+        return False
     if signals.matched_versions:  # "a tiny sd3 model for a potato pc": the product is there, however it is asked
         return True
     if result.names_digest:  # "selon l'article en anglais, que doivent faire les organisations…": that article answers
@@ -46,6 +48,8 @@ def is_related(result: SearchResult, language: str) -> bool:
     """Close enough to offer as "maybe related"; the dense score counts under the same rule as above,
     and only for a passage sharing at least one of the question's words."""
     signals, calibration = result.signals, result.calibration
+    if not signals.about_the_field:  # the snooker final's nearest passage is no lead
+        return False
     close_in_meaning = (
         language in calibration.languages and signals.dense_top >= calibration.related and signals.coverage > 0
     )

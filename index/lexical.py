@@ -15,6 +15,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from .dates import fold
 from .models import Chunk
 from .tokens import TOKENIZER_VERSION, find_names, tokenize
 
@@ -98,6 +99,11 @@ class Expander:
     def __init__(self, groups: list[list[str]]) -> None:
         # Terms made only of stop words tokenize to nothing and are left out.
         self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
+        self.written_groups = [[fold(term).lower() for term in group] for group in groups]
+
+    def other_forms(self, word: str) -> list[str]:
+        """The table's other terms for a word as written ("hf" -> "hugging face", "huggingface")."""
+        return [term for group in self.written_groups if word in group for term in group if term != word]
 
     def phrase_tokens(self, tokens: list[str]) -> set[str]:
         """Tokens that belong to a several-word term the table knows ("united states")."""

@@ -78,10 +78,10 @@ _SLOTS = [
     # "et helsing, la start-up d'IA pour la défense ?", "nabla, the french startup": a name, then what it is.
     re.compile(rf"(?<![\w'-]){_NAME},\s+(?:la|le|l'|une|un|the|a|an|this|that|cette|ce)\s*(?:\w+\s+){{0,2}}"
                rf"(?:start-?ups?|boites?|societes?|entreprises?|compan(?:y|ies)|firms?|labs?|labos?|editeurs?)\b"),
-    # "our firm is evaluating harvey… did they announce…", "on utilise photoroom…, ils ont annoncé…":
-    # the tool in use is who "they" are.
+    # "our firm is evaluating harvey… did they announce…", "our teachers use grammarly…, did its AI…",
+    # "on utilise photoroom…, ils ont annoncé…": the tool in use is who "they" are.
     re.compile(rf"\b(?:use|uses|using|used|evaluate|evaluating|test|testing|tried|trying)\s+{_NAME}\b"
-               rf".*\b(?:did|do|have|has|will)\s+they\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
+               rf".*\b(?:did|do|have|has|will)\s+(?:(?:they|it)\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}|its\b)"),
     re.compile(rf"\b(?:utilise|utilisons|utilisez|utiliser|teste|testons|testez|tester)\s+{_NAME}\b"
                rf".*\b(?:ils|elles)\s+(?:ont|vont|viennent de)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}"),
 ]

@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold, fold_question
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 20
+TOKENIZER_VERSION = 21
 
 _STOP_WORDS = frozenset(
     """
@@ -118,7 +118,8 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
             # "résume-moi", "state-of-the-art": words joined by grammar, not a name; their parts match.
             if _VERSIONED.search(word) or not any(p in _STOP_WORDS for p in parts_all):
                 tokens.append(compact)
-            parts = [p for p in re.split(r"[-.]", word) if p and not p.isdigit()]
+            # "gpt3.5-level": the parts are "gpt" and "level", not "gpt3" (a version cut at its dot).
+            parts = [p for p in re.split(r"[-.]", _DECIMAL_VERSION.sub(r"\1", word)) if p and not p.isdigit()]
             tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
         elif len(word) > 1 or word.isdigit():
             tokens.append(word if word.isdigit() or word in names else stem(word))
@@ -126,6 +127,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
 
 
 # "GPT-3.5-class", "GPT-4-level": the product is GPT-3.5, the suffix only describes it.
+_DECIMAL_VERSION = re.compile(r"([a-z]+)\d+\.\d+")
 _DESCRIPTIVE_SUFFIXES = frozenset("class level style like based sized size grade type tier powered".split())
 
 

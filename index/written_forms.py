@@ -17,6 +17,7 @@ from .typos import TypoIndex
 
 # A capital inside a sentence, or after the first letter ("KerasCV", "LangGraph"): written as a name.
 _NAME_AS_WRITTEN = re.compile(r"(?<=[\w,;)»\"] )[A-Z][\w-]*|\b\w[a-z0-9]*[A-Z][\w-]*")
+_LOWER_CASE_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ][\w]*")
 # A name as short as "xai" or "hf" must match exactly; from this length a longer word may start with it.
 MIN_PREFIX_LENGTH = 4
 # Shorter names ("suno", "grok") are too close to other short words for a typo to be told apart.
@@ -35,12 +36,19 @@ class WrittenForms:
         self.words: set[str] = set().union(*(written_words(text) for text in texts))
         names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
         self.sorted_names = sorted(names)
+        # Words also written in lower case somewhere ("Good" in a title, "good" in a sentence) are common words.
+        lower_case = {fold(word) for text in texts for word in _LOWER_CASE_WORD.findall(text)}
+        self.proper_names = frozenset(names - lower_case)
         self.typos = TypoIndex(self.words, MIN_TYPO_LENGTH)  # "deepl" is not "deep" with a typo
 
     def is_name(self, word: str) -> bool:
         """Whether the digests write this word as a name ("Mistral", "GPT-4.5"), not only as a common word."""
         at = bisect.bisect_left(self.sorted_names, word)
         return at < len(self.sorted_names) and self.sorted_names[at] == word
+
+    def is_proper_name(self, word: str) -> bool:
+        """Whether the digests write this word only as a name ("Lyon", "PyTorch", "HF"), never in lower case."""
+        return word in self.proper_names
 
     def mentions(self, word: str) -> bool:
         """Whether the digests write this word: as is, as a plural or singular, without its hyphens,

@@ -109,12 +109,34 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "la boîte qui fait les IDE genre IntelliJ a sorti récemment un modèle open source ?",  # an example, not the subject
         "open source vs closed models, what shipped in april?",  # a comparison of no names
         "llama 4 vs gpt-4.5, which is bigger?",
+        # No word of the field, but something the digests write: a nickname, a compound, a place, a product described.
+        "hf s'est associé avec qui pr le streaming temps reel ?",
+        "quoi de neuf sur scikit-learn en avril ?",
+        "is there a tool that takes one photo and turns it into a video where the camera flies around?",
+        "what happened in Lyon in april?",
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
     answer = built_service.ask(question)
     assert answer.abstained is False
     assert "[1]" in answer.text and answer.sources
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "anyone know where i can stream the world snooker championship final",  # shares "stream", "world", "final"
+        "quelle banque en ligne a le moins de frais pour un compte joint ?",  # "banque": an item on AI in finance
+        "c'est quoi le meilleur forfait mobile en ce moment ?",
+        "which streaming services have the best anime catalogue right now?",
+        "une bonne recette de gâteau au chocolat pour dimanche ?",
+    ],
+)
+def test_a_question_about_nothing_in_the_field_is_refused_without_leads(built_service: NewsService, question: str) -> None:
+    """No word of AI news, no name the digests write: an everyday question in the wrong channel."""
+    answer = built_service.ask(question)
+    assert answer.abstained and not answer.sources
+    assert not built_service.searcher.search(question, 5).signals.about_the_field
 
 
 def test_an_unknown_subject_is_named_back_in_the_questions_language(built_service: NewsService) -> None:

@@ -10,7 +10,7 @@ from index.evaluation import EvalCase, evaluate, first_right_rank, load_cases
 from index.models import Answer, Chunk, Hit, Link
 from index.service import NewsService
 
-from conftest import blind_sets, min_hit_at_1, min_hit_at_5, min_mrr
+from conftest import blind_sets, max_false_abstentions, min_hit_at_1, min_hit_at_5, min_mrr
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
 
@@ -54,7 +54,7 @@ def test_blind_sets_meet_the_bar(built_service: NewsService, dataset: str) -> No
     assert summary["hit@5"] >= min_hit_at_5(dataset), summary
     assert summary["hit@1"] >= min_hit_at_1(dataset), summary
     assert summary["mrr"] >= min_mrr(dataset), summary
-    assert summary["false_abstentions"] == 0, summary
+    assert summary["false_abstentions"] <= max_false_abstentions(dataset), summary
 
 
 def _answer_with(path: str, text: str) -> Answer:

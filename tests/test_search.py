@@ -131,6 +131,7 @@ def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsSe
         # Words no digest knows around a recap say who it is for ("my boss", "standup"), not what about.
         ("recap of april pls? my boss wants it for tuesday's standup", "2025-04"),
         ("résume moi vite fait ce qui s'est passé en IA ce mois-ci stp", "2025-04"),  # "vite fait" says how long
+        ("tl;dr of last month in AI? need 2-3 lines for our staff newsletter", "2025-03"),  # who it is for
     ],
 )
 def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsService, question: str, month: str) -> None:
@@ -212,3 +213,23 @@ def test_asking_whats_new_at_a_company_gets_that_company_first(built_service: Ne
     # "nouveautés" is how the question asks, not what about: passages using the word must not win.
     top = _top(built_service, "quelles nouveautés chez Google en avril ?").hits[0].chunk
     assert "Google" in top.section_label, top.section_label
+
+
+def test_after_a_story_the_questions_own_words_count_more(built_service: NewsService) -> None:
+    searcher = built_service.searcher
+    story = "my cousin runs a small recruiting firm. they want software that reads faces on calls. is that banned in europe now?"
+    assert searcher.asked_terms(story) == ["ban", "europe"]
+    # A question first, then a clarification: all of it is the question; so is a single sentence.
+    assert searcher.asked_terms("y a un modele europeen qui est sorti ? genre pour les petites langues") == []
+    assert searcher.asked_terms("is that banned in europe now?") == []
+    top = _top(built_service, story).hits[0].chunk
+    assert "reconnaissance des émotions" in top.text
+
+
+def test_a_compound_of_plain_words_is_counted_by_its_words(built_service: NewsService) -> None:
+    """"cartoon-style" is "cartoon" and "style", not also an unknown "cartoonstyle" diluting what matched."""
+    searcher = built_service.searcher
+    hyphenated = searcher.search("that cartoon-style portrait craze in march, did it overload the chatbot servers?", 5)
+    spaced = searcher.search("that cartoon style portrait craze in march, did it overload the chatbot servers?", 5)
+    assert "cartoonstyle" in hyphenated.question_terms
+    assert hyphenated.signals.coverage == pytest.approx(spaced.signals.coverage)

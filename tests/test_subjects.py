@@ -29,6 +29,7 @@ from index.written_forms import WrittenForms
         ("je fais des vidéos avec un avatar, synthesia a sorti des nouveautés ?", "synthesia"),  # a comma ends a phrase
         ("our team is evaluating tabnine for code review - did they release anything?", "tabnine"),  # "they" is it
         ("on utilise canva pour nos visuels, ils ont lancé un modèle ?", "canva"),
+        ("our teachers all use quizlet for revision, did its AI side get an update?", "quizlet"),
         ("Giskard ils ont sorti un outil pour tester les LLM ?", "giskard"),  # spoken French
         ("des nouvelles d'owkin ?", "owkin"),
         ("did black forest labs drop a new flux model?", "black forest labs"),  # a name of several words
@@ -82,3 +83,9 @@ def test_a_comparison_sets_two_words_against_each_other() -> None:
     # A product's name starts with its maker's: the clause's first word is compared too.
     assert ("luma", "runway") in compared_pairs("luma ai dream machine vs runway gen-4, which is better?")
     assert compared_pairs("which is better, claude vs gemini") == [("claude", "gemini")]
+
+
+def test_a_proper_name_is_never_written_in_lower_case() -> None:
+    forms = WrittenForms(["La communauté HF à Lyon publie PyTorch 2.7.", "Good models. A good start, with Good ideas."])
+    assert forms.is_proper_name("hf") and forms.is_proper_name("lyon") and forms.is_proper_name("pytorch")
+    assert forms.is_name("good") and not forms.is_proper_name("good")  # capitalised in a title, lower case elsewhere
