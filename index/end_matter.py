@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
+from typing import Callable
+
 from .dates import fold_question
-from .models import Chunk, EndMatter
+from .models import Chunk, EndMatter, Hit
 
 # Where the question looks: the end of a text, or its links as such ("c'est pas juste des liens affiliés ?").
 _AT_THE_END = re.compile(
@@ -70,3 +72,18 @@ def end_matter_chunk(
         id=f"end-{number}-{path}", path=path, digest_title=title, month=month, language=language,
         section=[label], text=end_matter.text, links=list(end_matter.links), position=-1, block=-1 - number,
     )
+
+
+def put_first(
+    chunks: list[Chunk], hits: list[Hit], words: set[str], tokenize: Callable[[str], list[str]], k: int
+) -> list[Hit]:
+    """The end matter asked for, before the passages: of the digest the question names by a word of its
+    title ("l'article sur les tendances" is "Les dernières tendances en IA"), else of every digest, in the
+    order the passages rank them."""
+    digest_rank = {hit.chunk.path: rank for rank, hit in reversed(list(enumerate(hits)))}
+    titles = {chunk.path: set(tokenize(chunk.digest_title)) for chunk in chunks}
+    in_every_title = set.intersection(*titles.values())  # "IA", "2025": they tell no digest apart
+    named = [chunk for chunk in chunks if (titles[chunk.path] - in_every_title) & words]
+    ordered = sorted(named or chunks, key=lambda chunk: digest_rank.get(chunk.path, len(digest_rank)))
+    best = hits[0].score if hits else 1.0
+    return ([Hit(chunk, best) for chunk in ordered] + hits)[:k]

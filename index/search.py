@@ -16,7 +16,7 @@ import numpy as np
 from .dates import fold, shift_month
 from .digest_language import named_digest_language
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
-from .end_matter import asked_end_matter, end_matter_chunk
+from .end_matter import asked_end_matter, end_matter_chunk, put_first
 from .language import detect_language
 from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
@@ -320,29 +320,15 @@ class Searcher:
         result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder, result.hits)
         # "something in march that turns one photo into a video?": a month the digests cover is their timeline.
         result.signals.about_the_field = result.signals.about_the_field or (parsed.explicit and parsed.period is not None)
-        asked = asked_end_matter(question)
-        if asked:
-            self._put_end_matter_first(result, asked, language, k)
-        return result
-
-    def _put_end_matter_first(self, result: SearchResult, kinds: set[str], language: str | None, k: int) -> None:
-        """Show the end matter asked for before the passages: of the digest the question names (by its language,
-        or by a word of its title: "l'article sur les tendances" is "Les dernières tendances en IA"), else of
-        every digest, in the order the passages rank them."""
+        kinds = asked_end_matter(question)
         chunks = [chunk for kind, chunk in self.end_matter if kind in kinds]
-        chunks = [chunk for chunk in chunks if result.period is None or result.period.contains(chunk.month)]
+        chunks = [chunk for chunk in chunks if parsed.period is None or parsed.period.contains(chunk.month)]
         chunks = [chunk for chunk in chunks if chunk.language == language] if language else chunks
-        if not chunks:
-            return
-        digest_rank = {hit.chunk.path: rank for rank, hit in reversed(list(enumerate(result.hits)))}
-        terms = set(result.question_terms) | set(result.expansions)  # "the trends post": "tendances" in the title
-        titles = {chunk.path: set(self.tokenize(chunk.digest_title)) for chunk in chunks}
-        in_every_title = set.intersection(*titles.values())  # "IA", "2025": they tell no digest apart
-        named = [chunk for chunk in chunks if (titles[chunk.path] - in_every_title) & terms]
-        chunks = sorted(named or chunks, key=lambda chunk: digest_rank.get(chunk.path, len(digest_rank)))
-        best = result.hits[0].score if result.hits else 1.0
-        result.hits = ([Hit(chunk, best) for chunk in chunks] + result.hits)[:k]
-        result.end_matter = True
+        if chunks:
+            words = set(terms) | set(result.expansions)  # "the trends post": "tendances" is in its title
+            result.hits = put_first(chunks, result.hits, words, self.tokenize, k)
+            result.end_matter = True
+        return result
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query to every chunk, in store order."""
