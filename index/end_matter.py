@@ -12,7 +12,7 @@ import re
 
 from typing import Callable
 
-from .dates import fold_question
+from .dates import MONTHS, fold_question
 from .models import Chunk, EndMatter, Hit
 
 # Where the question looks: the end of a text, or its links as such ("c'est pas juste des liens affiliés ?").
@@ -35,9 +35,8 @@ _SOURCES_OF_DIGEST = re.compile(
 )
 # "à la fin de mars", "at the end of april": the end of a month, not of a text.
 _END_OF_PERIOD = re.compile(
-    r"^\s*(?:of|de|du|d')\s*(?:the\s+|l')?(?:month|mois|year|annee|week|semaine|january|february|march|april|may|"
-    r"june|july|august|september|october|november|december|janvier|fevrier|mars|avril|mai|juin|juillet|aout|"
-    r"septembre|octobre|novembre|decembre)\b"
+    r"^\s*(?:of|de|du|d')\s*(?:the\s+|l')?(?:month|mois|year|annee|week|semaine|"
+    + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b"
 )
 
 _LABELS = {

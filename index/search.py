@@ -413,7 +413,8 @@ class Searcher:
         # ("Atelier Quantique": "atelier" and "quantique" are French words too).
         for match in _CAPITALISED.finditer(question):
             if match.start() and not _SENTENCE_END_BEFORE.search(question[: match.start()]):
-                if any(self.written.is_name(word) for word in WORD.findall(fold(match.group()).lower())):
+                words = [word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)]
+                if any(map(self.written.is_name, words)):  # not "I" in "where can I watch…"
                     return True
         for word in WORD.findall(fold(question).lower()):
             forms = [word, *word.split("-"), *(n for n in self.written.typos.neighbours(word) if n != word + "s")]

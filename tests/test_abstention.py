@@ -114,6 +114,10 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "quoi de neuf sur scikit-learn en avril ?",
         "is there a tool that takes one photo and turns it into a video where the camera flies around?",
         "what happened in Lyon in april?",
+        # Fields AI news is about, asked without a word of AI.
+        "des news sur la santé ?",
+        "anything on climate?",
+        "le truc des journaux qui ont porté plainte ?",
     ],
 )
 def test_answerable_questions_do_not_abstain(built_service: NewsService, question: str) -> None:
@@ -130,6 +134,7 @@ def test_answerable_questions_do_not_abstain(built_service: NewsService, questio
         "c'est quoi le meilleur forfait mobile en ce moment ?",
         "which streaming services have the best anime catalogue right now?",
         "une bonne recette de gâteau au chocolat pour dimanche ?",
+        "where can I watch the champions league final tonight?",  # "I" is capitalised, and no name
     ],
 )
 def test_a_question_about_nothing_in_the_field_is_refused_without_leads(built_service: NewsService, question: str) -> None:
