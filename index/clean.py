@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import ftfy
 
@@ -69,21 +69,19 @@ def replace_lookalikes(text: str) -> str:
 def clean_url(url: str) -> str:
     """Drop tracking parameters and `#:~:text=` fragments so links are short and comparable."""
     parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
     fragment = "" if parts.fragment.startswith(":~:") else parts.fragment
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=":/@"), fragment))
+    return _without_params(parts._replace(fragment=fragment), _TRACKING_PARAMS)
 
 
 def without_affiliate_params(text: str) -> str:
     """Every URL in `text` without its affiliate parameters: an ad's links are shown for what they
     are (where they point), without the tag that pays whoever posted them."""
+    return re.sub(r"https?://[^\s)\]>]+", lambda match: _without_params(urlsplit(match.group()), _AFFILIATE_PARAMS), text)
 
-    def strip(match: re.Match[str]) -> str:
-        parts = urlsplit(match.group())
-        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _AFFILIATE_PARAMS.match(k)]
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe=":/@"), parts.fragment))
 
-    return re.sub(r"https?://[^\s)\]>]+", strip, text)
+def _without_params(parts: SplitResult, names: re.Pattern[str]) -> str:
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not names.match(k)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe=":/@")))
 
 
 def is_affiliate(url: str) -> bool:

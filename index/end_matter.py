@@ -9,7 +9,6 @@ for what it is (an ad's links stay an ad's links), only to a question that asks 
 from __future__ import annotations
 
 import re
-
 from typing import Callable
 
 from .dates import MONTHS, fold_question

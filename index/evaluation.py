@@ -6,9 +6,8 @@ digest and contains the expected passage fragment (case and spacing ignored).
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path

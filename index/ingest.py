@@ -194,7 +194,7 @@ class _BlockParser:
             self._keep_end_matter("promotion", clean.without_affiliate_params(raw))
             return
         text, anchors = clean.clean_passage(raw)
-        if not re.search(r"\w{2,}", text):
+        if not _has_words(text):
             return
         # The level-1 heading is the digest's title, shown apart from the section.
         section = [heading for level, heading in self.stack if level > 1]
@@ -205,7 +205,7 @@ class _BlockParser:
 
     def _keep_end_matter(self, kind: str, raw: str) -> None:
         text, anchors = clean.clean_passage(raw)
-        if re.search(r"\w{2,}", text):
+        if _has_words(text):
             self.end_matter.append(EndMatter(kind=kind, text=text, links=unique_links(link for _, link in anchors)))
 
     def _push_heading(self, level: int, raw: str) -> None:
@@ -222,6 +222,11 @@ class _BlockParser:
         self.blocks.pop()
         self.lines, self.item_title = list(self.last_raw), self.last_title
         self.last_raw = []
+
+
+def _has_words(text: str) -> bool:
+    """Whether cleanup left any word (a paragraph of citations only leaves none)."""
+    return re.search(r"\w{2,}", text) is not None
 
 
 def _item_title(item: str) -> str | None:

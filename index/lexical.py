@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -99,11 +100,16 @@ class Expander:
     def __init__(self, groups: list[list[str]]) -> None:
         # Terms made only of stop words tokenize to nothing and are left out.
         self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
-        self.written_groups = [[fold(term).lower() for term in group] for group in groups]
+        # Each term as written, to the other terms of its groups ("hf" -> "hugging face", "huggingface").
+        self._other_forms: dict[str, list[str]] = defaultdict(list)
+        for group in groups:
+            written = [fold(term).lower() for term in group]
+            for term in written:
+                self._other_forms[term].extend(other for other in written if other != term)
 
     def other_forms(self, word: str) -> list[str]:
         """The table's other terms for a word as written ("hf" -> "hugging face", "huggingface")."""
-        return [term for group in self.written_groups if word in group for term in group if term != word]
+        return self._other_forms.get(word, [])
 
     def phrase_tokens(self, tokens: list[str]) -> set[str]:
         """Tokens that belong to a several-word term the table knows ("united states")."""

@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Iterator
 
 import numpy as np
 
@@ -192,9 +193,7 @@ class Searcher:
         unknown = []
         # "United States" as one term; `terms` are the text's tokens when the caller has them already.
         in_phrases = self.expander.phrase_tokens(self.tokenize(text) if terms is None else terms)
-        for match in _CAPITALISED.finditer(text):
-            if match.start() == 0 or _SENTENCE_END_BEFORE.search(text[: match.start()]):
-                continue
+        for match in _capitalised_inside(text):
             if len(match.group()) <= 2 and match.group().isupper():  # "our HR team", "PR", not "SB 1047"
                 continue
             if EXAMPLE_BEFORE.search(text[: match.start()]):  # "la boîte qui fait les IDE genre IntelliJ"
@@ -411,11 +410,10 @@ class Searcher:
             return True
         # Capitalised inside the question and written as a name by the digests, even if also as a common word
         # ("Atelier Quantique": "atelier" and "quantique" are French words too).
-        for match in _CAPITALISED.finditer(question):
-            if match.start() and not _SENTENCE_END_BEFORE.search(question[: match.start()]):
-                words = [word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)]
-                if any(map(self.written.is_name, words)):  # not "I" in "where can I watch…"
-                    return True
+        for match in _capitalised_inside(question):
+            words = [word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)]
+            if any(map(self.written.is_name, words)):  # not "I" in "where can I watch…"
+                return True
         for word in WORD.findall(fold(question).lower()):
             forms = [word, *word.split("-"), *(n for n in self.written.typos.neighbours(word) if n != word + "s")]
             if not self.written.mentions(word):  # a nickname ("hf"), not a word the table translates ("banque": "Bank")
@@ -479,6 +477,13 @@ OVERVIEW_TERMS = frozenset(tokenize(
     "newsletter newsletters staff team teams equipe equipes slide slides deck meeting meetings reunion reunions "
     "standup boss manager managers patron chef collegues colleagues coworkers presentation"
 ))
+
+
+def _capitalised_inside(text: str) -> Iterator[re.Match[str]]:
+    """Capitalised words not at a sentence's start, where a capital says nothing."""
+    for match in _CAPITALISED.finditer(text):
+        if match.start() and not _SENTENCE_END_BEFORE.search(text[: match.start()]):
+            yield match
 
 
 def _topic_words(tokens: list[str]) -> list[str]:

@@ -35,7 +35,8 @@ class WrittenForms:
         texts = list(texts)
         self.words: set[str] = set().union(*(written_words(text) for text in texts))
         names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
-        self.sorted_names = sorted(names)
+        self.names = frozenset(names)
+        self.sorted_names = sorted(names)  # for names that start with a word ("keras" of "kerascv")
         # Words also written in lower case somewhere ("Good" in a title, "good" in a sentence) are common words.
         lower_case = {fold(word) for text in texts for word in _LOWER_CASE_WORD.findall(text)}
         self.proper_names = frozenset(names - lower_case)
@@ -43,8 +44,7 @@ class WrittenForms:
 
     def is_name(self, word: str) -> bool:
         """Whether the digests write this word as a name ("Mistral", "GPT-4.5"), not only as a common word."""
-        at = bisect.bisect_left(self.sorted_names, word)
-        return at < len(self.sorted_names) and self.sorted_names[at] == word
+        return word in self.names
 
     def is_proper_name(self, word: str) -> bool:
         """Whether the digests write this word only as a name ("Lyon", "PyTorch", "HF"), never in lower case."""
