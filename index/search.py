@@ -23,7 +23,7 @@ from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, Period, unique_links
 from .periods import parse_period
 from .store import StoredIndex
-from .subjects import EXAMPLE_BEFORE, compared_pairs, named_subjects
+from .subjects import EXAMPLE_BEFORE, branded_names, compared_pairs, named_subjects
 from .tokens import WORD, is_stop_word, tokenize
 from .topics import default_topic_words
 from .typos import TypoIndex
@@ -127,6 +127,7 @@ class Searcher:
         # "optimis"), nor other digits ("llama5" is no typo of "llama4").
         self.typos = TypoIndex(self.document_frequency, MIN_TYPO_LENGTH)
         self.topic_words = default_topic_words()
+        self.place_terms = set(self.tokenize(" ".join(self.topic_words.places)))
         self.written = WrittenForms(chunk.text + " " + " ".join(chunk.section) for chunk in stored.chunks)
         last_position: dict[str, int] = {}
         for chunk in stored.chunks:
@@ -207,6 +208,11 @@ class Searcher:
         """Words in a company's or product's place ("did suno drop…", "Perplexity a levé…") that no digest
         writes, nor the table translates ("fb" is Facebook): a stem is not enough ("Cohere", "cohérence")."""
         unknown = [_as_written(subject, text) for subject in named_subjects(text) if not self._covers_subject(subject)]
+        # "Hume AI's voice thing": a company suffix after a word the digests never write ("Gen AI" is genAI).
+        for word, name in branded_names(text):
+            joined = name.replace(" ", "")
+            if not (self._covers_subject(word) or self.topic_words.mentioned_in(f"{word} {joined}") or self.typos.neighbours(word)):
+                unknown.append(_as_written(name, text))
         # "poolside vs mistral": set against a name the digests write, the other word is a name too
         # ("open source vs closed" compares no names).
         for pair in compared_pairs(text):
@@ -408,13 +414,18 @@ class Searcher:
         ("scikit-learn"), or as an abbreviation in capitals ("the EU")."""
         if self.topic_words.mentioned_in(question) or _ABBREVIATION.search(question):
             return True
+        # A place is the subject only when the question is about nothing else ("what's going on in China?"):
+        # in "the weather in Paris this weekend" it says where.
+        places_count = all(term in self.place_terms for term in _topic_words(terms))
         # Capitalised inside the question and written as a name by the digests, even if also as a common word
         # ("Atelier Quantique": "atelier" and "quantique" are French words too).
         for match in _capitalised_inside(question):
             words = [word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)]
-            if any(map(self.written.is_name, words)):  # not "I" in "where can I watch…"
-                return True
+            if any(self.written.is_name(word) and (places_count or not self.topic_words.is_place(word)) for word in words):
+                return True  # not "I" in "where can I watch…"
         for word in WORD.findall(fold(question).lower()):
+            if self.topic_words.is_place(word) and not places_count:
+                continue
             forms = [word, *word.split("-"), *(n for n in self.written.typos.neighbours(word) if n != word + "s")]
             if not self.written.mentions(word):  # a nickname ("hf"), not a word the table translates ("banque": "Bank")
                 forms += [part for other in self.expander.other_forms(word) for part in WORD.findall(other)]
@@ -422,7 +433,9 @@ class Searcher:
                 return True
             if "-" in word and word in self.written.words:  # "scikit-learn", "o4-mini": a product, however written
                 return True
-        return any(term in self.names or self.nickname_of(term) for term in terms)
+        return any(
+            (term in self.names or self.nickname_of(term)) and (places_count or term not in self.place_terms) for term in terms
+        )
 
     def _is_product_version(self, token: str, question: str) -> bool:
         """Whether a versioned token names a product release ("GPT-7", "qwen3", "grok 4").

@@ -32,6 +32,10 @@ _DAYS = frozenset(
 )
 # "did hackers release…", "did musicians sue…": people doing things, a common noun.
 _AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
+# An adjective before "AI" or "models" describes a kind of AI ("generative", "medical", "conversational",
+# "trending"), not its maker: "what about conversational AI?".
+_ADJECTIVE = re.compile(r"(?:ive|al|ic|ed|ing|ous|ble|ary|ent|ant|ful|less|ique|if|el|elle|ien|ienne)$")
+_KIND_OF = re.compile(r"\s+(?:ai|ia|models?|agents?|tools?|assistants?)\b")
 _ENGLISH_NEWS_VERBS = (
     r"(?:release|launch|ship|drop|announce|unveil|show|publish|raise|introduce|debut|roll|put|present|reveal|"
     r"acquire|buy|open[- ]?source|demo|update|add|partner|sign|"
@@ -105,6 +109,8 @@ def named_subjects(question: str) -> list[str]:
             before = text[: match.start("name")]
             if name in _DAYS or _AGENT_PLURAL.search(name) or _after_determiner(before.split()) or EXAMPLE_BEFORE.search(before):
                 continue
+            if _ADJECTIVE.search(name) and _KIND_OF.match(text, match.end("name")):  # "what about conversational AI?"
+                continue
             if name not in found:
                 found.append(name)
     for pattern in _MULTIWORD_SLOTS:
@@ -114,6 +120,22 @@ def named_subjects(question: str) -> list[str]:
                 continue
             if match.group("name") not in found:
                 found.append(match.group("name"))
+    return found
+
+
+# "Hume AI's voice", "Sakana AI", "Boston Dynamics": a capitalised word that a company suffix makes a name.
+# Written in lower case, "use ai", "recognition ai" are English words the French digests happen not to write.
+_BRANDED = re.compile(r"(?<![\w'-])(?P<name>[A-Z][\w+.-]*[\w+])\s+(?P<suffix>AI|ai|Labs?|labs?|Robotics|Dynamics)(?![\w-])")
+
+
+def branded_names(question: str) -> list[tuple[str, str]]:
+    """The capitalised words a company suffix follows, with the whole name, folded: [("sakana", "sakana ai")]."""
+    found = []
+    for match in _BRANDED.finditer(question):
+        name = fold_question(match.group("name"))
+        if is_stop_word(name) or name in _DETERMINERS or _ADJECTIVE.search(name):
+            continue
+        found.append((name, f"{name} {fold_question(match.group('suffix'))}"))
     return found
 
 

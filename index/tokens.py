@@ -17,7 +17,7 @@ from .clean import replace_lookalikes
 from .dates import fold, fold_question
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 21
+TOKENIZER_VERSION = 22
 
 _STOP_WORDS = frozenset(
     """
@@ -33,7 +33,7 @@ _STOP_WORDS = frozenset(
     j me m te t se s son sa ses leur leurs notre nos votre vos mon ma mes ne n pas plus moins très
     aussi y lui eux ai as avons avez fait faire dit quoi quelles est-ce ceux celles mois année
     annees annee nouveau nouveaux nouvelle nouvelles dernier derniere derniers dernieres recemment
-    actualite actualites veille
+    actualite actualites actu actus veille
     whats what's s anything something thing things stuff guys hey hi hello now soon today yet still ever
     get got go going gone make made much many lot lots put come coming came show showed shown call called
     happen happened happening happens say saying know think want need help let like really actually

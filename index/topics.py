@@ -22,10 +22,16 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 class TopicWords:
     """The field's words, as written (folded, not stemmed: a stem would join "data" and "date")."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], places: list[str] = ()) -> None:
         folded = [" ".join(_WORD.findall(fold(word).lower())) for word in words]
         self.words = frozenset(word for word in folded if " " not in word)
         self.phrases = [phrase for phrase in folded if " " in phrase]
+        # Where, not what: "the weather in Paris" names no subject, though the digests write "Paris".
+        self.places = frozenset(fold(place).lower() for place in places)
+
+    def is_place(self, word: str) -> bool:
+        """Whether a folded word is a city, a country or a region ("paris", "chine", "royaume-uni")."""
+        return word in self.places
 
     def mentioned_in(self, question: str) -> list[str]:
         """The field's words in a question ("AI-designed" has "ai"; "open source" is one phrase)."""
@@ -39,4 +45,4 @@ class TopicWords:
 @lru_cache(maxsize=1)
 def default_topic_words() -> TopicWords:
     data = json.loads(resources.files("index").joinpath("data/topics.json").read_text("utf-8"))
-    return TopicWords(data["words"])
+    return TopicWords(data["words"], data.get("places", []))

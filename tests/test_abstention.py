@@ -50,6 +50,9 @@ from index.service import NewsService
         "luma ai dream machine vs runway gen-4, which one makes better videos?",
         "any news on ollama? wanna run models locally",  # not "llama" with a typo
         "bengio a dit quoi récemment sur les risques de l'ia ?",  # what a person the digests never quote said
+        "did Hume AI's empathic voice thing get any coverage?",  # a company suffix after a name no digest writes
+        "c'est quoi le dernier modèle de Sakana AI ?",
+        "did Boston Dynamics show anything new with Atlas?",
     ],
 )
 def test_unanswerable_questions_abstain(built_service: NewsService, question: str) -> None:
@@ -114,6 +117,11 @@ def test_unanswerable_questions_abstain(built_service: NewsService, question: st
         "quoi de neuf sur scikit-learn en avril ?",
         "is there a tool that takes one photo and turns it into a video where the camera flies around?",
         "what happened in Lyon in april?",
+        "what's going on in China?",  # a place alone is the subject
+        "what happened at the Paris summit?",
+        "what about conversational AI?",  # an adjective before "AI" is a kind of AI, not a company
+        "how many companies actually use AI now according to Stanford?",  # "use AI" is no company either
+        "Gen AI summit in Santa Clara, how many people came?",  # "Gen AI" is genAI
         # Fields AI news is about, asked without a word of AI.
         "des news sur la santé ?",
         "anything on climate?",
@@ -135,6 +143,8 @@ def test_answerable_questions_do_not_abstain(built_service: NewsService, questio
         "which streaming services have the best anime catalogue right now?",
         "une bonne recette de gâteau au chocolat pour dimanche ?",
         "where can I watch the champions league final tonight?",  # "I" is capitalised, and no name
+        "what's the weather going to be like in Paris this weekend?",  # a place says where, not what
+        "is it going to rain in Lyon tomorrow?",
     ],
 )
 def test_a_question_about_nothing_in_the_field_is_refused_without_leads(built_service: NewsService, question: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.subjects import compared_pairs, named_subjects
+from index.subjects import branded_names, compared_pairs, named_subjects
 from index.written_forms import WrittenForms
 
 
@@ -89,3 +89,18 @@ def test_a_proper_name_is_never_written_in_lower_case() -> None:
     forms = WrittenForms(["La communauté HF à Lyon publie PyTorch 2.7.", "Good models. A good start, with Good ideas."])
     assert forms.is_proper_name("hf") and forms.is_proper_name("lyon") and forms.is_proper_name("pytorch")
     assert forms.is_name("good") and not forms.is_proper_name("good")  # capitalised in a title, lower case elsewhere
+
+
+def test_a_company_suffix_after_a_capitalised_word_makes_a_name() -> None:
+    assert branded_names("did Hume AI's voice thing get coverage?") == [("hume", "hume ai")]
+    assert branded_names("any news from Black Forest Labs or Boston Dynamics?") == [
+        ("forest", "forest labs"), ("boston", "boston dynamics"),
+    ]
+    # Lower case, an adjective, or a sentence's verb: no name.
+    assert branded_names("how many orgs use ai now?") == []
+    assert branded_names("Generative AI and Conversational AI in April") == []
+
+
+def test_an_adjective_before_ai_is_a_kind_of_ai_not_a_subject() -> None:
+    assert named_subjects("what about conversational AI?") == []
+    assert named_subjects("what about hume?") == ["hume"]

@@ -22,3 +22,11 @@ def test_the_shipped_list_knows_the_field_and_not_everyday_life() -> None:
     for question in ("where can I stream the final?", "meilleur forfait mobile ?", "a good photo at sunset",
                      "quelle date pour le match ?", "quelle banque en ligne ?"):
         assert not words.mentioned_in(question), question
+    assert not words.mentioned_in("what's the weather like this weekend?")  # an everyday word, as "photo" is
+
+
+def test_places_are_known_as_places_folded() -> None:
+    words = default_topic_words()
+    assert all(map(words.is_place, ("paris", "lyon", "chine", "royaume-uni", "quebec")))
+    assert not any(map(words.is_place, ("mistral", "llama", "new")))
+    assert TopicWords([], ["Québec"]).is_place("quebec")
