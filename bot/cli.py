@@ -9,8 +9,9 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
 
@@ -113,23 +114,29 @@ def run_eval(args: argparse.Namespace, settings: BotSettings) -> int:
         print(format_eval(summary))
     if args.show_failures:
         for outcome in report.outcomes:
-            wrong = outcome.abstained != (not outcome.case.answerable) or (outcome.case.answerable and outcome.rank != 1)
+            wrong = outcome.abstained != (not outcome.case.answerable) or (
+                outcome.case.answerable and outcome.rank != 1
+            )
             if wrong:
-                print(f"  {outcome.case.id}: rank={outcome.rank} abstained={outcome.abstained} "
-                      f"period_ok={outcome.period_ok} :: {outcome.case.question}")
+                print(
+                    f"  {outcome.case.id}: rank={outcome.rank} abstained={outcome.abstained} "
+                    f"period_ok={outcome.period_ok} :: {outcome.case.question}"
+                )
     return 0
 
 
 def format_eval(summary: dict[str, float]) -> str:
-    return "\n".join([
-        f"questions            {summary['questions']}",
-        f"hit@1 / @3 / @5      {summary['hit@1']:.3f} / {summary['hit@3']:.3f} / {summary['hit@5']:.3f}",
-        f"MRR                  {summary['mrr']:.3f}",
-        f"abstention P / R     {summary['abstention_precision']:.3f} / {summary['abstention_recall']:.3f}"
-        f"   (false abstentions: {summary['false_abstentions']})",
-        f"period understood    {summary['period_accuracy']:.3f}",
-        f"retrieval p50 / p95  {summary['p50_ms']:.1f} ms / {summary['p95_ms']:.1f} ms",
-    ])
+    return "\n".join(
+        [
+            f"questions            {summary['questions']}",
+            f"hit@1 / @3 / @5      {summary['hit@1']:.3f} / {summary['hit@3']:.3f} / {summary['hit@5']:.3f}",
+            f"MRR                  {summary['mrr']:.3f}",
+            f"abstention P / R     {summary['abstention_precision']:.3f} / {summary['abstention_recall']:.3f}"
+            f"   (false abstentions: {summary['false_abstentions']})",
+            f"period understood    {summary['period_accuracy']:.3f}",
+            f"retrieval p50 / p95  {summary['p50_ms']:.1f} ms / {summary['p95_ms']:.1f} ms",
+        ]
+    )
 
 
 def run_discord(args: argparse.Namespace, settings: BotSettings) -> int:
@@ -204,7 +211,9 @@ def format_answer(answer: Answer) -> str:
         lines.append("Sources:" if answer.language == "en" else "Sources :")
     for n, hit in enumerate(answer.sources, start=1):
         chunk = hit.chunk
-        lines.append(f"[{n}] {chunk.digest_title} · {month_label(chunk.month, answer.language)} · {chunk.section_label}")
+        lines.append(
+            f"[{n}] {chunk.digest_title} · {month_label(chunk.month, answer.language)} · {chunk.section_label}"
+        )
         lines.append(f"    {chunk.path}  (score {hit.score:.2f})")
         for link in chunk.links[:4]:
             lines.append(f"    ↳ {link.text}: {link.url}")

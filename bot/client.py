@@ -14,7 +14,7 @@ import secrets
 import statistics
 import time
 from collections import OrderedDict, deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
 import yarl
@@ -71,14 +71,14 @@ class NewsBot(commands.Bot):
         )
         self.settings = settings
         self.service = service
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self.cooldown = QuestionCooldown(settings.question_rate, settings.question_per_seconds)
         self.feedback = FeedbackLog(settings.resolved_feedback_file)
         self.latencies_ms: deque[float] = deque(maxlen=1000)
         self._answering = asyncio.Semaphore(ANSWER_THREADS)
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self.voters: dict[str, set[int]] = {}  # answer id -> who rated it (one vote each)
-        self.tree.on_error = self.on_app_command_error
+        self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         if self.settings.discord_api_base_url:  # discord.py would otherwise dial gateway.discord.gg

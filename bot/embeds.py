@@ -33,12 +33,18 @@ ABSTAIN_COLOUR = discord.Colour.light_grey()
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
-        "sources": "Sources", "related": "Maybe related", "more": "(continued)",
-        "footer": "From the community's AI news digests", "passage": "Passage",
+        "sources": "Sources",
+        "related": "Maybe related",
+        "more": "(continued)",
+        "footer": "From the community's AI news digests",
+        "passage": "Passage",
     },
     "fr": {
-        "sources": "Sources", "related": "Peut-être lié", "more": "(suite)",
-        "footer": "D'après les digests d'actualité IA de la communauté", "passage": "Passage",
+        "sources": "Sources",
+        "related": "Peut-être lié",
+        "more": "(suite)",
+        "footer": "D'après les digests d'actualité IA de la communauté",
+        "passage": "Passage",
     },
 }
 
@@ -216,7 +222,9 @@ def group_for_messages(embeds: list[discord.Embed]) -> list[list[discord.Embed]]
 def headlines_embed(digest: DigestSummary, items: list[Headline], language: str) -> discord.Embed:
     """The news items of a digest, one line each (with its links) under its section's name."""
     embed = discord.Embed(
-        title=shorten(f"{discord.utils.escape_markdown(digest.title)} · {month_label(digest.month, language)}", TITLE_LIMIT),
+        title=shorten(
+            f"{discord.utils.escape_markdown(digest.title)} · {month_label(digest.month, language)}", TITLE_LIMIT
+        ),
         colour=ANSWER_COLOUR,
     )
     lines = []

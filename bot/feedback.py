@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index.models import Answer
@@ -19,7 +19,7 @@ class FeedbackLog:
 
     def record(self, answer: Answer, vote: str, user_id: int, answer_id: str) -> dict:
         entry = {
-            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "vote": vote,
             "answer_id": answer_id,
             "user_id": str(user_id),
@@ -27,8 +27,12 @@ class FeedbackLog:
             "answer": answer.text,
             "abstained": answer.abstained,
             "sources": [
-                {"digest": hit.chunk.path, "month": hit.chunk.month, "section": hit.chunk.section_label,
-                 "score": round(hit.score, 4)}
+                {
+                    "digest": hit.chunk.path,
+                    "month": hit.chunk.month,
+                    "section": hit.chunk.section_label,
+                    "score": round(hit.score, 4),
+                }
                 for hit in answer.sources
             ],
         }

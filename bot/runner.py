@@ -69,7 +69,9 @@ async def run_until_closed(bot: NewsBot, token: str) -> None:
             where = settings.discord_api_base_url or "discord.com"
             raise NewsbotError(f"cannot reach Discord at {where}: {error}") from None
         except discord.PrivilegedIntentsRequired:
-            raise NewsbotError("Discord refused the intents this bot asks for; enable them in the developer portal") from None
+            raise NewsbotError(
+                "Discord refused the intents this bot asks for; enable them in the developer portal"
+            ) from None
         finally:
             heartbeat.cancel()
 
@@ -80,10 +82,15 @@ async def load_index(service: NewsService) -> None:
         return
     started = time.perf_counter()
     built = await asyncio.to_thread(service.load, True)
-    log.info("index loaded", extra={
-        "chunks": len(service.stored.chunks), "built": built is not None,
-        "seconds": round(time.perf_counter() - started, 2), "model": service.embedder.name,
-    })
+    log.info(
+        "index loaded",
+        extra={
+            "chunks": len(service.stored.chunks),
+            "built": built is not None,
+            "seconds": round(time.perf_counter() - started, 2),
+            "model": service.embedder.name,
+        },
+    )
 
 
 async def write_health(bot: NewsBot, path: Path) -> None:

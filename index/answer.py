@@ -8,10 +8,10 @@ follow the question's language; quoted digest text stays in its own.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from .chunking import split_sentences
 from .abstention import is_related, should_abstain
+from .chunking import split_sentences
 from .models import Answer, Hit, Period
 from .periods import asks_for_figure
 from .search import YEAR_NUMBER, SearchResult
@@ -49,15 +49,39 @@ PHRASES: dict[str, dict[str, str]] = {
 }
 
 _MONTH_NAMES = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
 }
 
 
 def month_label(month: str, language: str) -> str:
-    """"2025-04" -> "April 2025" / "avril 2025"."""
+    """ "2025-04" -> "April 2025" / "avril 2025"."""
     year, number = month.split("-")
     return f"{_MONTH_NAMES.get(language, _MONTH_NAMES['en'])[int(number) - 1]} {year}"
 
@@ -79,7 +103,9 @@ def compose_answer(
     phrases = PHRASES.get(language, PHRASES["en"])
     period = result.period
     if not result.period_covered and period:
-        text = phrases["no_period"].format(period=period_label(period, language), covered=_covered_label(covered, language))
+        text = phrases["no_period"].format(
+            period=period_label(period, language), covered=_covered_label(covered, language)
+        )
         return Answer(question, text, abstained=True, sources=[], language=language, period=period)
     if should_abstain(result, language):
         related = result.hits[:3] if result.hits and is_related(result, language) else []
@@ -124,8 +150,9 @@ def cite(
             break
         line = cited_line(hit, question_tokens, language, tokenizer, related_tokens, wants_figure)
         lines.append(f"• {line} [{n}]")
-    return Answer(question=question, text="\n".join(lines), abstained=False, sources=hits, language=language,
-                  period=period)
+    return Answer(
+        question=question, text="\n".join(lines), abstained=False, sources=hits, language=language, period=period
+    )
 
 
 def cited_line(
@@ -136,7 +163,7 @@ def cited_line(
     related_tokens: frozenset[str] = frozenset(),
     wants_figure: bool = False,
 ) -> str:
-    """"Title (April 2025): the most relevant sentences"."""
+    """ "Title (April 2025): the most relevant sentences"."""
     chunk = hit.chunk
     title = chunk.section[-1] if chunk.section else chunk.digest_title
     body = strip_title(chunk.text, title)
@@ -148,7 +175,7 @@ def cited_line(
 def strip_title(text: str, title: str) -> str:
     """Drop a leading item title ("Meta dévoile LLaMA 4 – Le 5 avril…" -> "Le 5 avril…")."""
     if title and text.startswith(title):
-        return re.sub(r"^[\s:–—-]+", "", text[len(title):]) or text
+        return re.sub(r"^[\s:–—-]+", "", text[len(title) :]) or text
     return text
 
 
@@ -181,7 +208,8 @@ def key_sentences(
 
     # "how much…" is answered by a figure: a sentence giving one, on the question's topic, comes first.
     figures = [
-        i for i, sentence in enumerate(sentences)
+        i
+        for i, sentence in enumerate(sentences)
         if wants_figure and _has_figure(sentence) and weight(sentence_tokens[i]) > 0
     ]
     chosen: list[int] = []

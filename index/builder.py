@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -67,9 +67,14 @@ def build_index(
         chunks.extend(digest_chunks)
         entries.append(
             store.DigestEntry(
-                path=digest.path, title=digest.title, month=digest.month,
-                month_source=digest.month_source, language=digest.language,
-                content_hash=digest.content_hash, chunks=len(digest_chunks), end_matter=digest.end_matter,
+                path=digest.path,
+                title=digest.title,
+                month=digest.month,
+                month_source=digest.month_source,
+                language=digest.language,
+                content_hash=digest.content_hash,
+                chunks=len(digest_chunks),
+                end_matter=digest.end_matter,
             )
         )
     _compare(previous.manifest if previous else None, entries, report)

@@ -33,7 +33,9 @@ class Headline:
 def digest_summaries(stored: StoredIndex) -> list[DigestSummary]:
     """The indexed digests, newest month first."""
     summaries = [
-        DigestSummary(entry.path, PurePosixPath(entry.path).name, entry.title, entry.month, entry.language, entry.chunks)
+        DigestSummary(
+            entry.path, PurePosixPath(entry.path).name, entry.title, entry.month, entry.language, entry.chunks
+        )
         for entry in stored.manifest.digests
     ]
     return sorted(summaries, key=lambda s: (s.month, s.name), reverse=True)

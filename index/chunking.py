@@ -101,9 +101,7 @@ def _locate(text: str, pieces: list[str]) -> list[tuple[int, str]]:
     return located
 
 
-def _make_chunk(
-    digest: Digest, block: Block, block_index: int, text: str, links: list[Link], position: int
-) -> Chunk:
+def _make_chunk(digest: Digest, block: Block, block_index: int, text: str, links: list[Link], position: int) -> Chunk:
     chunk = Chunk(
         id="",
         path=digest.path,
@@ -119,4 +117,3 @@ def _make_chunk(
     digest_key = f"{digest.path}\n{digest.month}\n{chunk.embedding_text()}"
     chunk.id = hashlib.sha256(digest_key.encode("utf-8")).hexdigest()[:16]
     return chunk
-

@@ -76,7 +76,9 @@ def clean_url(url: str) -> str:
 def without_affiliate_params(text: str) -> str:
     """Every URL in `text` without its affiliate parameters: an ad's links are shown for what they
     are (where they point), without the tag that pays whoever posted them."""
-    return re.sub(r"https?://[^\s)\]>]+", lambda match: _without_params(urlsplit(match.group()), _AFFILIATE_PARAMS), text)
+    return re.sub(
+        r"https?://[^\s)\]>]+", lambda match: _without_params(urlsplit(match.group()), _AFFILIATE_PARAMS), text
+    )
 
 
 def _without_params(parts: SplitResult, names: re.Pattern[str]) -> str:
@@ -110,11 +112,13 @@ def repair_truncated_words(text: str, vocabulary: Counter[str]) -> str:
         lower = word.lower()
         if vocabulary.get(lower) or len(lower) < 3 or lower.isdigit():
             return word
-        extensions = [(count, known) for known, count in vocabulary.items() if known.startswith(lower) and known != lower]
+        extensions = [
+            (count, known) for known, count in vocabulary.items() if known.startswith(lower) and known != lower
+        ]
         close = [(count, known) for count, known in extensions if len(known) - len(lower) <= 2]
         if close:
             best = max(close)[1]
-            return word + best[len(lower):]
+            return word + best[len(lower) :]
         return word + "…" if extensions else word
 
     return _WORD_BEFORE_CITATION.sub(repair, text)
@@ -123,7 +127,7 @@ def repair_truncated_words(text: str, vocabulary: Counter[str]) -> str:
 # Private-use characters mark where each link was cited, so that a passage split
 # later still knows which links belong to which piece. They never leave this module.
 _MARK_BASE = 0xF0000
-_MARK = re.compile("[\U000F0000-\U000FFFFD]")
+_MARK = re.compile("[\U000f0000-\U000ffffd]")
 
 
 def extract_links(text: str) -> tuple[str, list[Link]]:

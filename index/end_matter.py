@@ -9,7 +9,7 @@ for what it is (an ad's links stay an ad's links), only to a question that asks 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .dates import MONTHS, fold_question
 from .models import Chunk, EndMatter, Hit
@@ -35,14 +35,21 @@ _SOURCES_OF_DIGEST = re.compile(
 # "à la fin de mars", "at the end of april": the end of a month, not of a text.
 _END_OF_PERIOD = re.compile(
     r"^\s*(?:of|de|du|d')\s*(?:the\s+|l')?(?:month|mois|year|annee|week|semaine|"
-    + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b"
+    + "|".join(sorted(MONTHS, key=len, reverse=True))
+    + r")\b"
 )
 
 _LABELS = {
-    "en": {"promotion": "Promotional links (affiliate), after the article", "keywords": "Keywords line",
-           "sources": "Sources listed by the digest"},
-    "fr": {"promotion": "Liens promotionnels (affiliation), après l'article", "keywords": "Ligne de mots-clés",
-           "sources": "Sources citées par le digest"},
+    "en": {
+        "promotion": "Promotional links (affiliate), after the article",
+        "keywords": "Keywords line",
+        "sources": "Sources listed by the digest",
+    },
+    "fr": {
+        "promotion": "Liens promotionnels (affiliation), après l'article",
+        "keywords": "Ligne de mots-clés",
+        "sources": "Sources citées par le digest",
+    },
 }
 
 
@@ -53,7 +60,7 @@ def asked_end_matter(question: str) -> set[str]:
     if _KEYWORDS.search(text):
         kinds.add("keywords")
     links = _LINKS.search(text)
-    at_the_end = any(not _END_OF_PERIOD.match(text[match.end():]) for match in _AT_THE_END.finditer(text))
+    at_the_end = any(not _END_OF_PERIOD.match(text[match.end() :]) for match in _AT_THE_END.finditer(text))
     if links and (at_the_end or _ADS.search(text)):
         kinds |= {"promotion", "sources"}
     if _SOURCES_OF_DIGEST.search(text):
@@ -61,14 +68,20 @@ def asked_end_matter(question: str) -> set[str]:
     return kinds
 
 
-def end_matter_chunk(
-    end_matter: EndMatter, number: int, path: str, title: str, month: str, language: str
-) -> Chunk:
+def end_matter_chunk(end_matter: EndMatter, number: int, path: str, title: str, month: str, language: str) -> Chunk:
     """The end matter as a passage of its own digest, its section saying what it is."""
     label = _LABELS.get(language, _LABELS["en"])[end_matter.kind]
     return Chunk(
-        id=f"end-{number}-{path}", path=path, digest_title=title, month=month, language=language,
-        section=[label], text=end_matter.text, links=list(end_matter.links), position=-1, block=-1 - number,
+        id=f"end-{number}-{path}",
+        path=path,
+        digest_title=title,
+        month=month,
+        language=language,
+        section=[label],
+        text=end_matter.text,
+        links=list(end_matter.links),
+        position=-1,
+        block=-1 - number,
     )
 
 

@@ -76,7 +76,11 @@ class EvalReport:
         values = sorted(o.retrieve_ms for o in self.outcomes)
         if not values:
             return 0.0
-        return statistics.quantiles(values, n=100, method="inclusive")[int(quantile * 100) - 1] if len(values) > 1 else values[0]
+        return (
+            statistics.quantiles(values, n=100, method="inclusive")[int(quantile * 100) - 1]
+            if len(values) > 1
+            else values[0]
+        )
 
     def summary(self) -> dict[str, float]:
         return {

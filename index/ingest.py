@@ -35,7 +35,7 @@ _DASH_OR_COLON = re.compile(r"[–—:-]")
 # Trailers that list keywords or bare source labels rather than news: end matter, not passages.
 _METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
 _KEYWORDS_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\b", re.IGNORECASE)
-_SENTENCE_END = ".!?:;,…)]»\""
+_SENTENCE_END = '.!?:;,…)]»"'
 
 
 @dataclass
@@ -51,7 +51,8 @@ def find_digest_files(digests_dir: Path) -> list[Path]:
     if not digests_dir.is_dir():
         return []
     return sorted(
-        p for p in digests_dir.rglob("*")
+        p
+        for p in digests_dir.rglob("*")
         if p.is_file() and p.suffix.lower() in DIGEST_SUFFIXES and not p.name.startswith(".")
     )
 
@@ -120,7 +121,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     except yaml.YAMLError:
         log.warning("ignoring invalid YAML front matter")
         data = None
-    return (data if isinstance(data, dict) else {}), text[match.end():]
+    return (data if isinstance(data, dict) else {}), text[match.end() :]
 
 
 def parse_blocks(body: str) -> tuple[list[Block], list[str], list[EndMatter]]:
@@ -238,7 +239,7 @@ def _item_title(item: str) -> str | None:
     if not lead:
         return None
     title = lead.group(1)
-    runs_on = not _DASH_OR_COLON.match(item[lead.end(1):].lstrip("*").lstrip())
+    runs_on = not _DASH_OR_COLON.match(item[lead.end(1) :].lstrip("*").lstrip())
     if runs_on and " – " in title:
         title = title.rsplit(" – ", 1)[0]
     return clean.clean_heading(title)

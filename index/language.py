@@ -21,7 +21,7 @@ def detect_language(text: str, default: str = "en") -> str:
     """Return "fr" or "en"; ties (and texts with no common word) give the default."""
     words = _WORD.findall(text.lower().replace("’", "'"))
     tokens = [piece for word in words for piece in word.split("'") if piece]
-    french = sum(token in _FRENCH for token in tokens)
+    french: float = sum(token in _FRENCH for token in tokens)
     english = sum(token in _ENGLISH for token in tokens)
     # Accented letters are strong evidence of French in short questions.
     french += sum(ch in "àâçéèêëîïôùûœ" for ch in text.lower()) * 0.5

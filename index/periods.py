@@ -26,18 +26,25 @@ _PART_OF_MONTH = (
     r"(?:(?:(?:the\s+)?(?:early|late|mid|end\s+of|beginning\s+of|start\s+of|middle\s+of)|"
     r"(?:fin|debut|mi|milieu|courant)(?:\s+d[e'])?)[\s-]*)?"
 )
-_MONTH_YEAR = re.compile(
-    r"\b" + _PART_OF_MONTH + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b"
-)
+_MONTH_YEAR = re.compile(r"\b" + _PART_OF_MONTH + _MONTH + r"\.?(?:\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2}))?\b")
 # "summer 2024", "l'été 2024": a season needs its year here ("a été publié", "spring symposium").
 _SEASON_MONTHS = {
-    "spring": (3, 5), "printemps": (3, 5), "summer": (6, 8), "ete": (6, 8),
-    "autumn": (9, 11), "fall": (9, 11), "automne": (9, 11), "winter": (12, 2), "hiver": (12, 2),
+    "spring": (3, 5),
+    "printemps": (3, 5),
+    "summer": (6, 8),
+    "ete": (6, 8),
+    "autumn": (9, 11),
+    "fall": (9, 11),
+    "automne": (9, 11),
+    "winter": (12, 2),
+    "hiver": (12, 2),
 }
 _SEASON_YEAR = re.compile(
     r"\b(?P<season>" + "|".join(_SEASON_MONTHS) + r")\s+(?:de\s+|of\s+)?(?P<year>(?:19|20)\d{2})\b"
 )
-_YEAR = re.compile(r"\b(?:in|en|of|de|during|pendant|durant|for|pour)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$")
+_YEAR = re.compile(
+    r"\b(?:in|en|of|de|during|pendant|durant|for|pour)\s+(?P<year>(?:19|20)\d{2})\b|^(?P<alone>(?:19|20)\d{2})$"
+)
 
 _PREVIOUS_MONTH = re.compile(
     r"\b(last month|previous month|past month|month before|le mois (dernier|precedent|passe)|"
@@ -109,7 +116,9 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
         return PeriodQuery(period, _remove(question, text, months), explicit=True)
     season = _SEASON_YEAR.search(text)
     if season:
-        return PeriodQuery(_season_period(season.group("season"), int(season.group("year"))), _remove(question, text, [season]), True)
+        return PeriodQuery(
+            _season_period(season.group("season"), int(season.group("year"))), _remove(question, text, [season]), True
+        )
     span = _YEAR_SPAN.search(text)
     if span:
         first, last = sorted(int(span.group(end)) for end in ("first", "last"))

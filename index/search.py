@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 import numpy as np
 
@@ -113,7 +113,9 @@ class Searcher:
         self.covered_months = sorted({entry.month for entry in stored.manifest.digests})
         self.index_of = {chunk.id: i for i, chunk in enumerate(stored.chunks)}
         self.names = self.lexical.names
-        self.chunk_tokens = [set(self.tokenize(chunk.text)) | set(self.tokenize(" ".join(chunk.section))) for chunk in stored.chunks]
+        self.chunk_tokens = [
+            set(self.tokenize(chunk.text)) | set(self.tokenize(" ".join(chunk.section))) for chunk in stored.chunks
+        ]
         self.document_frequency = Counter(token for tokens in self.chunk_tokens for token in tokens)
         self.item_tokens = {
             key: set().union(*(self.chunk_tokens[self.index_of[chunk.id]] for chunk in pieces))
@@ -138,7 +140,8 @@ class Searcher:
         )
         self.end_matter = [
             (item.kind, end_matter_chunk(item, number, entry.path, entry.title, entry.month, entry.language))
-            for entry in stored.manifest.digests for number, item in enumerate(entry.end_matter)
+            for entry in stored.manifest.digests
+            for number, item in enumerate(entry.end_matter)
         ]
         # Products the digests give versions of ("gpt" of "gpt4.5", "llama" of "llama4").
         self.versioned_products = {split[0] for t in self.document_frequency if (split := _name_and_version(t))}
@@ -156,7 +159,8 @@ class Searcher:
                 found.append(term[:-1])
             if len(term) >= 6 and term.isalpha():
                 found.extend(
-                    word for word in self.vocabulary_by_prefix.get(term[:5], ())
+                    word
+                    for word in self.vocabulary_by_prefix.get(term[:5], ())
                     if _common_prefix(term, word) >= max(6, min(len(term), len(word)) - 2)
                 )
         return found
@@ -211,13 +215,21 @@ class Searcher:
         # "Hume AI's voice thing": a company suffix after a word the digests never write ("Gen AI" is genAI).
         for word, name in branded_names(text):
             joined = name.replace(" ", "")
-            if not (self._covers_subject(word) or self.topic_words.mentioned_in(f"{word} {joined}") or self.typos.neighbours(word)):
+            if not (
+                self._covers_subject(word)
+                or self.topic_words.mentioned_in(f"{word} {joined}")
+                or self.typos.neighbours(word)
+            ):
                 unknown.append(_as_written(name, text))
         # "poolside vs mistral": set against a name the digests write, the other word is a name too
         # ("open source vs closed" compares no names).
         for pair in compared_pairs(text):
             for word, other in (pair, pair[::-1]):
-                if self.written.is_name(other) and not self.written.mentions(word) and not any(map(self._known, self.tokenize(word))):
+                if (
+                    self.written.is_name(other)
+                    and not self.written.mentions(word)
+                    and not any(map(self._known, self.tokenize(word)))
+                ):
                     unknown.append(_as_written(word, text))
         return unknown
 
@@ -324,7 +336,9 @@ class Searcher:
         result.hits = self.top_items(fused, k)
         result.signals = self._signals(dense, lexical, fused, terms, parsed.remainder, result.hits)
         # "something in march that turns one photo into a video?": a month the digests cover is their timeline.
-        result.signals.about_the_field = result.signals.about_the_field or (parsed.explicit and parsed.period is not None)
+        result.signals.about_the_field = result.signals.about_the_field or (
+            parsed.explicit and parsed.period is not None
+        )
         kinds = asked_end_matter(question)
         chunks = [chunk for kind, chunk in self.end_matter if kind in kinds]
         chunks = [chunk for chunk in chunks if parsed.period is None or parsed.period.contains(chunk.month)]
@@ -372,14 +386,21 @@ class Searcher:
         return [Hit(chunk=merge_item(self.items[key]), score=score) for key, score in chosen.items()]
 
     def _signals(
-        self, dense: np.ndarray, lexical: np.ndarray, fused: np.ndarray, terms: list[str], question: str, hits: list[Hit]
+        self,
+        dense: np.ndarray,
+        lexical: np.ndarray,
+        fused: np.ndarray,
+        terms: list[str],
+        question: str,
+        hits: list[Hit],
     ) -> Signals:
         best = int(np.argmax(fused))
         item_tokens = self.item_tokens[self.stored.chunks[best].item_key]
         hit_tokens = set().union(*(self.item_tokens[hit.chunk.item_key] for hit in hits))
         unique_terms = set(terms)
         found = {
-            t for t in unique_terms
+            t
+            for t in unique_terms
             if t in item_tokens or item_tokens.intersection(self.expander.expand([t]) + self.cognates([t]))
         }
         for phrase, translations in self.expander.phrases(terms):  # "traitement du langage" ~ "NLP"
@@ -388,23 +409,34 @@ class Searcher:
         # Weighted by rarity: matching "GPT-4.5" says more than matching "model"; a term
         # no digest contains at all ("sourdough") weighs the most. "cartoon-style" is counted by its
         # words, not also as "cartoonstyle", which no digest writes.
-        joined = {word.replace("-", "") for word in WORD.findall(fold(question).lower()) if "-" in word and word.isascii()}
+        joined = {
+            word.replace("-", "") for word in WORD.findall(fold(question).lower()) if "-" in word and word.isascii()
+        }
         counted = {t for t in unique_terms if not (t in joined and t not in self.document_frequency and t.isalpha())}
         total = sum(self.idf(t) for t in counted)
         coverage = sum(self.idf(t) for t in found & counted) / total if total else 0.0
         unknown_versions = [
-            t for t in unique_terms
-            if t not in self.document_frequency and _looks_like_name(t) and not self.typos.neighbours(t)
-            and not self.nickname_of(t) and self._is_product_version(t, question)
+            t
+            for t in unique_terms
+            if t not in self.document_frequency
+            and _looks_like_name(t)
+            and not self.typos.neighbours(t)
+            and not self.nickname_of(t)
+            and self._is_product_version(t, question)
         ]
         unknown_names = _distinct(
             [_with_name_before(_as_written(t, question), question) for t in unknown_versions]
-            + self.unknown_capitalised(question, terms) + self.unknown_subjects(question)
+            + self.unknown_capitalised(question, terms)
+            + self.unknown_subjects(question)
         )
         matched_versions = sorted(t for t in unique_terms if _looks_like_name(t) and t in hit_tokens)
         return Signals(
-            dense_top=float(dense.max()), lexical_top=float(lexical.max()), coverage=coverage, matched_terms=len(found),
-            unknown_names=unknown_names, matched_versions=matched_versions,
+            dense_top=float(dense.max()),
+            lexical_top=float(lexical.max()),
+            coverage=coverage,
+            matched_terms=len(found),
+            unknown_names=unknown_names,
+            matched_versions=matched_versions,
             about_the_field=bool(matched_versions) or self.is_about_the_field(question, terms),
         )
 
@@ -420,8 +452,12 @@ class Searcher:
         # Capitalised inside the question and written as a name by the digests, even if also as a common word
         # ("Atelier Quantique": "atelier" and "quantique" are French words too).
         for match in _capitalised_inside(question):
-            words = [word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)]
-            if any(self.written.is_name(word) and (places_count or not self.topic_words.is_place(word)) for word in words):
+            words = [
+                word for word in WORD.findall(fold(match.group()).lower()) if len(word) > 1 and not is_stop_word(word)
+            ]
+            if any(
+                self.written.is_name(word) and (places_count or not self.topic_words.is_place(word)) for word in words
+            ):
                 return True  # not "I" in "where can I watch…"
         for word in WORD.findall(fold(question).lower()):
             if self.topic_words.is_place(word) and not places_count:
@@ -434,7 +470,8 @@ class Searcher:
             if "-" in word and word in self.written.words:  # "scikit-learn", "o4-mini": a product, however written
                 return True
         return any(
-            (term in self.names or self.nickname_of(term)) and (places_count or term not in self.place_terms) for term in terms
+            (term in self.names or self.nickname_of(term)) and (places_count or term not in self.place_terms)
+            for term in terms
         )
 
     def _is_product_version(self, token: str, question: str) -> bool:
@@ -453,7 +490,8 @@ class Searcher:
         # a year after a word no digest knows dates an event they do not cover ("neurips 2024").
         unknown_then_version = (
             (_VERSION_NUMBER.fullmatch(number) is not None or YEAR_NUMBER.fullmatch(number) is not None)
-            and not _is_counting_word(name) and not any(self._known(t) for t in self.tokenize(name))
+            and not _is_counting_word(name)
+            and not any(self._known(t) for t in self.tokenize(name))
         )
         return written_as_one_word or name in self.versioned_products or unknown_then_version
 
@@ -464,32 +502,36 @@ _PRODUCT_VERSION = re.compile(r"([a-z]+)\d")
 _VERSION_NUMBER = re.compile(r"\d(\.\d{1,2})?|\d{1,2}\.\d{1,2}")
 YEAR_NUMBER = re.compile(r"(19|20)\d{2}")
 # Words a small number follows without naming a product ("top 5", "page 2", "saison 3"), as tokenized.
-COUNTING_WORDS = frozenset(tokenize(
-    "top page pages part step round episode season chapter level number vol volume tome "
-    "partie étape épisode saison chapitre niveau numéro"
-))
+COUNTING_WORDS = frozenset(
+    tokenize(
+        "top page pages part step round episode season chapter level number vol volume tome "
+        "partie étape épisode saison chapitre niveau numéro"
+    )
+)
 _SENTENCE_END_BEFORE = re.compile(r"[.!?]\s*$")
 _ABBREVIATION = re.compile(r"(?<![\w-])[A-Z]{2,5}s?(?![\w-])")  # "EU", "UK", "LLMs"
 # Words that ask for the gist rather than a topic: a question made only of these (and a
 # period) is answered from the digests' summaries.
-OVERVIEW_TERMS = frozenset(tokenize(
-    "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
-    "tldr tl dr gist rundown roundup round up wrap takeaways takeaway vibe vibes nutshell quick brief briefly short "
-    "top biggest "
-    # How short the answer should be ("one line pls", "en une phrase", "in a few words").
-    "line lines sentence sentences phrase phrases paragraph paragraphs word words few "
-    "ligne paragraphe paragraphes mot mots quelques point points vite quickly "
-    "developments headlines updates announcements happenings events "
-    "annonces nouveautés événements temps forts "
-    "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
-    "lignes gros bref rapide rapidement tour horizon ambiance petit petite little côté "
-    # Why the member asks for a recap ("i was offline the whole month", "j'ai rien suivi avec les vacances").
-    "missed miss offline away holiday holidays vacation busy catch whole idea clue basically "
-    "rien suivi suivre rate loupe manque absent deconnecte vacances rattraper idee "
-    # Who it is for ("need 2-3 lines for our staff newsletter", "pour la réunion d'équipe").
-    "newsletter newsletters staff team teams equipe equipes slide slides deck meeting meetings reunion reunions "
-    "standup boss manager managers patron chef collegues colleagues coworkers presentation"
-))
+OVERVIEW_TERMS = frozenset(
+    tokenize(
+        "summary summarize summarise sum recap overview highlights highlight big picture main key things overall "
+        "tldr tl dr gist rundown roundup round up wrap takeaways takeaway vibe vibes nutshell quick brief briefly short "
+        "top biggest "
+        # How short the answer should be ("one line pls", "en une phrase", "in a few words").
+        "line lines sentence sentences phrase phrases paragraph paragraphs word words few "
+        "ligne paragraphe paragraphes mot mots quelques point points vite quickly "
+        "developments headlines updates announcements happenings events "
+        "annonces nouveautés événements temps forts "
+        "résumé résumer résume récap synthèse bilan essentiel retenir principaux principales faits marquants grandes "
+        "lignes gros bref rapide rapidement tour horizon ambiance petit petite little côté "
+        # Why the member asks for a recap ("i was offline the whole month", "j'ai rien suivi avec les vacances").
+        "missed miss offline away holiday holidays vacation busy catch whole idea clue basically "
+        "rien suivi suivre rate loupe manque absent deconnecte vacances rattraper idee "
+        # Who it is for ("need 2-3 lines for our staff newsletter", "pour la réunion d'équipe").
+        "newsletter newsletters staff team teams equipe equipes slide slides deck meeting meetings reunion reunions "
+        "standup boss manager managers patron chef collegues colleagues coworkers presentation"
+    )
+)
 
 
 def _capitalised_inside(text: str) -> Iterator[re.Match[str]]:
@@ -504,7 +546,9 @@ def _topic_words(tokens: list[str]) -> list[str]:
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[?!.;])\s+")
-_OVERVIEW = re.compile(r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I)
+_OVERVIEW = re.compile(
+    r"^(synth[eè]se|summary|overview|r[ée]sum[ée]|en bref|highlights|key takeaways|conclusion)", re.I
+)
 
 
 # A paragraph that says it sums up, wherever it stands ("En synthèse, l'écosystème…").
@@ -540,11 +584,13 @@ def _as_written(token: str, text: str) -> str:
     """The question's own spelling of a folded word or a joined name ("perplexity" -> "Perplexity",
     "gpt7" -> "GPT-7"), to quote it back."""
     split = _name_and_version(token)
-    pattern = rf"\b{re.escape(split[0])}[\s-]?{re.escape(split[1])}\b" if split else rf"(?<![\w-]){re.escape(token)}(?![\w-])"
+    pattern = (
+        rf"\b{re.escape(split[0])}[\s-]?{re.escape(split[1])}\b" if split else rf"(?<![\w-]){re.escape(token)}(?![\w-])"
+    )
     folded = fold(text)
     match = re.search(pattern, folded)
     # Folding keeps one character per letter here (names are ASCII or accented letters), so offsets match.
-    return text[match.start():match.end()] if match and len(folded) == len(text) else token
+    return text[match.start() : match.end()] if match and len(folded) == len(text) else token
 
 
 # A version too short to name anything by itself ("N2", "v7"), and the word before it.
@@ -579,7 +625,7 @@ def _is_count(token: str) -> bool:
 def _name_and_version(token: str) -> tuple[str, str] | None:
     """A joined token's word and what follows it ("qwen3" -> ("qwen", "3")), or None."""
     match = _PRODUCT_VERSION.match(token)
-    return (match.group(1), token[match.end(1):]) if match else None
+    return (match.group(1), token[match.end(1) :]) if match else None
 
 
 def _is_counting_word(word: str) -> bool:

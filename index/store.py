@@ -17,10 +17,10 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import faiss
 import numpy as np
@@ -62,7 +62,7 @@ class Manifest:
     dimension: int
     chunk_count: int
     digests: list[DigestEntry]
-    built_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
 
     @classmethod
@@ -133,7 +133,7 @@ def write_index(
     """Write a complete build beside the current one, then swap it in atomically."""
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
     try:

@@ -58,36 +58,54 @@ _ADVERB = (  # "did perplexity ever ship", "mistral a enfin sorti"
 )
 # A name given as an example of what is asked about ("la boîte qui fait les IDE genre IntelliJ")
 # describes it; it is not the subject.
-EXAMPLE_BEFORE = re.compile(r"\b(?:genre|comme|like|such as|tels? que|telles? que|e\.g\.|par exemple|for example)\s+$", re.I)
+EXAMPLE_BEFORE = re.compile(
+    r"\b(?:genre|comme|like|such as|tels? que|telles? que|e\.g\.|par exemple|for example)\s+$", re.I
+)
 _SLOTS = [
     re.compile(rf"(?<![\w'-]){_NAME}'s\b"),  # "suno's newest model"
     re.compile(rf"\b(?:did|does|has|have|had|will|would|is|was|can|could)\s+{_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}"),
     re.compile(rf"(?<![\w'-]){_NAME}\s+{_ADVERB}{_ENGLISH_NEWS_VERBS_PAST}\b"),  # "elevenlabs released"
     # "elevenlabs vient de sortir…", and spoken French: "giskard ils ont sorti…".
-    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:(?:ils|elles)\s+)?(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}"
-               rf"{_FRENCH_NEWS_VERBS}\b"),
-    re.compile(rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
-               rf"(?:(?:on|about|from|regarding|sur|de|concernant)\s+|d'){_NAME}(?![\w'-])"),  # "des nouvelles d'owkin"
+    re.compile(
+        rf"(?<![\w'-]){_NAME}\s+(?:(?:ils|elles)\s+)?(?:a|ont|vient de|viennent de|va|vont)\s+{_ADVERB}"
+        rf"{_FRENCH_NEWS_VERBS}\b"
+    ),
+    re.compile(
+        rf"\b(?:news|updates?|anything|info|infos|actus?|nouvelles|nouveautes)\s+(?:new\s+)?"
+        rf"(?:(?:on|about|from|regarding|sur|de|concernant)\s+|d'){_NAME}(?![\w'-])"
+    ),  # "des nouvelles d'owkin"
     re.compile(rf"\bnew\s+(?:with|at|from)\s+{_NAME}(?![\w'-])"),  # "what's new with perplexity?"
     # "suno dropped anything new?": with such an object, "dropped" is a release ("prices dropped a lot" is not).
-    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:dropped|put out|pushed out)\s+(?:anything|something|(?:a\s+|an\s+|any\s+)?new)\b"),
+    re.compile(
+        rf"(?<![\w'-]){_NAME}\s+(?:dropped|put out|pushed out)\s+(?:anything|something|(?:a\s+|an\s+|any\s+)?new)\b"
+    ),
     # "windsurf got bought by someone?", "X s'est fait racheter": what happens to a company.
-    re.compile(rf"(?<![\w'-]){_NAME}\s+(?:got|gets|was|has been|have been|is being)\s+{_ADVERB}"
-               rf"(?:bought|acquired|sued|funded|valued|hacked|banned)\b"),
+    re.compile(
+        rf"(?<![\w'-]){_NAME}\s+(?:got|gets|was|has been|have been|is being)\s+{_ADVERB}"
+        rf"(?:bought|acquired|sued|funded|valued|hacked|banned)\b"
+    ),
     re.compile(rf"(?<![\w'-]){_NAME}\s+(?:s'est|se sont|se serait)\s+fait\s+(?:racheter|acheter|attaquer|pirater)\b"),
     # "la start-up lancée par mira murati", "the lab founded by X": who made it.
-    re.compile(rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
-               rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"),
+    re.compile(
+        rf"\b(?:founded|launched|started|created|led|run|lance|lancee|fonde|fondee|cree|creee|dirige|dirigee)s?"
+        rf"\s+(?:by|par)\s+{_NAME}(?![\w'-])"
+    ),
     re.compile(rf"\b(?:chez|de la part de|what about|how about)\s+{_NAME}(?![\w'-])"),
     # "et helsing, la start-up d'IA pour la défense ?", "nabla, the french startup": a name, then what it is.
-    re.compile(rf"(?<![\w'-]){_NAME},\s+(?:la|le|l'|une|un|the|a|an|this|that|cette|ce)\s*(?:\w+\s+){{0,2}}"
-               rf"(?:start-?ups?|boites?|societes?|entreprises?|compan(?:y|ies)|firms?|labs?|labos?|editeurs?)\b"),
+    re.compile(
+        rf"(?<![\w'-]){_NAME},\s+(?:la|le|l'|une|un|the|a|an|this|that|cette|ce)\s*(?:\w+\s+){{0,2}}"
+        rf"(?:start-?ups?|boites?|societes?|entreprises?|compan(?:y|ies)|firms?|labs?|labos?|editeurs?)\b"
+    ),
     # "our firm is evaluating harvey… did they announce…", "our teachers use grammarly…, did its AI…",
     # "on utilise photoroom…, ils ont annoncé…": the tool in use is who "they" are.
-    re.compile(rf"\b(?:use|uses|using|used|evaluate|evaluating|test|testing|tried|trying)\s+{_NAME}\b"
-               rf".*\b(?:did|do|have|has|will)\s+(?:(?:they|it)\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}|its\b)"),
-    re.compile(rf"\b(?:utilise|utilisons|utilisez|utiliser|teste|testons|testez|tester)\s+{_NAME}\b"
-               rf".*\b(?:ils|elles)\s+(?:ont|vont|viennent de)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}"),
+    re.compile(
+        rf"\b(?:use|uses|using|used|evaluate|evaluating|test|testing|tried|trying)\s+{_NAME}\b"
+        rf".*\b(?:did|do|have|has|will)\s+(?:(?:they|it)\s+{_ADVERB}{_ENGLISH_NEWS_VERBS}|its\b)"
+    ),
+    re.compile(
+        rf"\b(?:utilise|utilisons|utilisez|utiliser|teste|testons|testez|tester)\s+{_NAME}\b"
+        rf".*\b(?:ils|elles)\s+(?:ont|vont|viennent de)\s+{_ADVERB}{_FRENCH_NEWS_VERBS}"
+    ),
 ]
 
 
@@ -107,7 +125,12 @@ def named_subjects(question: str) -> list[str]:
         for match in pattern.finditer(text):
             name = match.group("name")
             before = text[: match.start("name")]
-            if name in _DAYS or _AGENT_PLURAL.search(name) or _after_determiner(before.split()) or EXAMPLE_BEFORE.search(before):
+            if (
+                name in _DAYS
+                or _AGENT_PLURAL.search(name)
+                or _after_determiner(before.split())
+                or EXAMPLE_BEFORE.search(before)
+            ):
                 continue
             if _ADJECTIVE.search(name) and _KIND_OF.match(text, match.end("name")):  # "what about conversational AI?"
                 continue
@@ -125,7 +148,9 @@ def named_subjects(question: str) -> list[str]:
 
 # "Hume AI's voice", "Sakana AI", "Boston Dynamics": a capitalised word that a company suffix makes a name.
 # Written in lower case, "use ai", "recognition ai" are English words the French digests happen not to write.
-_BRANDED = re.compile(r"(?<![\w'-])(?P<name>[A-Z][\w+.-]*[\w+])\s+(?P<suffix>AI|ai|Labs?|labs?|Robotics|Dynamics)(?![\w-])")
+_BRANDED = re.compile(
+    r"(?<![\w'-])(?P<name>[A-Z][\w+.-]*[\w+])\s+(?P<suffix>AI|ai|Labs?|labs?|Robotics|Dynamics)(?![\w-])"
+)
 
 
 def branded_names(question: str) -> list[tuple[str, str]]:
@@ -151,7 +176,7 @@ _CLAUSE_START = re.compile(r"(?:^|[,;:.!?(])\s*$")
 def compared_pairs(question: str) -> list[tuple[str, str]]:
     """The words a comparison sets against each other, folded: ("poolside", "mistral")."""
     text = fold_question(question)
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for match in _COMPARED.finditer(text):
         right = match.group("right")
         lefts = [match.group("left")]
@@ -159,7 +184,8 @@ def compared_pairs(question: str) -> list[tuple[str, str]]:
         if clause and _CLAUSE_START.search(text[: match.start("clause")]):
             lefts.append(clause[0])
         pairs.extend(
-            (left, right) for left in lefts
+            (left, right)
+            for left in lefts
             if not any(is_stop_word(word) or word in _DETERMINERS for word in (left, right))
         )
     return pairs

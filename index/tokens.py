@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 
 import Stemmer
 
@@ -120,7 +120,9 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
                 tokens.append(compact)
             # "gpt3.5-level": the parts are "gpt" and "level", not "gpt3" (a version cut at its dot).
             parts = [p for p in re.split(r"[-.]", _DECIMAL_VERSION.sub(r"\1", word)) if p and not p.isdigit()]
-            tokens.extend(p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
+            tokens.extend(
+                p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact
+            )
         elif len(word) > 1 or word.isdigit():
             tokens.append(word if word.isdigit() or word in names else stem(word))
     return tokens
@@ -153,13 +155,14 @@ def find_names(texts: Iterable[str]) -> frozenset[str]:
     for text in texts:
         text = text.replace("’", " ").replace("'", " ")
         for match in _PLAIN_WORD.finditer(text):
-            if _SENTENCE_START.search(text[max(0, match.start() - 3): match.start()]):
+            if _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
                 continue  # a capital after a full stop says nothing
             word = fold(match.group())
             seen[word] += 1
             capitalised[word] += match.group()[0].isupper()
     return frozenset(
-        word for word, count in seen.items()
+        word
+        for word, count in seen.items()
         if capitalised[word] >= NAME_CAPITAL_SHARE * count and word not in _STOP_WORDS and stem(word) != word
     )
 

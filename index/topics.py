@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -22,7 +23,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
 class TopicWords:
     """The field's words, as written (folded, not stemmed: a stem would join "data" and "date")."""
 
-    def __init__(self, words: list[str], places: list[str] = ()) -> None:
+    def __init__(self, words: list[str], places: Sequence[str] = ()) -> None:
         folded = [" ".join(_WORD.findall(fold(word).lower())) for word in words]
         self.words = frozenset(word for word in folded if " " not in word)
         self.phrases = [phrase for phrase in folded if " " in phrase]

@@ -7,7 +7,7 @@ word are found by its deletions rather than by comparing it with every word.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class TypoIndex:
@@ -31,7 +31,7 @@ class TypoIndex:
 
 
 def deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def one_typo_apart(a: str, b: str) -> bool:

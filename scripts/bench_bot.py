@@ -28,8 +28,13 @@ from bot.settings import BotSettings  # noqa: E402
 from index.service import NewsService  # noqa: E402
 
 QUESTIONS = [
-    "What did Meta release in April?", "qu'a annoncé Mistral en mars ?", "c'est quoi TerraMind ?",
-    "what is GPT-4.5?", "latest news on Hugging Face?", "la CNIL interdit quoi ?", "what happened in March 2025?",
+    "What did Meta release in April?",
+    "qu'a annoncé Mistral en mars ?",
+    "c'est quoi TerraMind ?",
+    "what is GPT-4.5?",
+    "latest news on Hugging Face?",
+    "la CNIL interdit quoi ?",
+    "what happened in March 2025?",
     "any news about PyTorch 2.7?",
 ]
 
@@ -40,7 +45,9 @@ def quantiles(values: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
 
 
-async def ask_all(emulator: DiscordEmulator, user: dict, count: int, concurrency: int) -> tuple[list[float], list[float]]:
+async def ask_all(
+    emulator: DiscordEmulator, user: dict, count: int, concurrency: int
+) -> tuple[list[float], list[float]]:
     """Deferral and answer delays (seconds after dispatch) of `count` /ask, `concurrency` at a time."""
     deferrals: list[float] = []
     answers: list[float] = []
@@ -48,7 +55,9 @@ async def ask_all(emulator: DiscordEmulator, user: dict, count: int, concurrency
 
     async def one(n: int) -> None:
         async with gate:
-            interaction = await emulator.send_slash_command("ask", {"question": QUESTIONS[n % len(QUESTIONS)]}, user=user)
+            interaction = await emulator.send_slash_command(
+                "ask", {"question": QUESTIONS[n % len(QUESTIONS)]}, user=user
+            )
             record = await emulator.wait_for_interaction_reply(interaction, timeout=120)
             deferrals.append(record.callbacks[0].elapsed)
             answers.append(record.events[-1][1])
@@ -63,8 +72,14 @@ async def main(count: int, concurrency: int) -> None:
         shutil.copytree(REPO / "data" / "digests", data / "digests")
         async with DiscordEmulator() as emulator:
             settings = BotSettings(
-                _env_file=None, data_dir=data, discord_token=emulator.token, discord_api_base_url=emulator.api_base_url,
-                question_rate=100, question_per_seconds=1, health_file=data / "health", log_format="text",
+                _env_file=None,
+                data_dir=data,
+                discord_token=emulator.token,
+                discord_api_base_url=emulator.api_base_url,
+                question_rate=100,
+                question_per_seconds=1,
+                health_file=data / "health",
+                log_format="text",
             )
             service = NewsService(settings)
             service.load(build_if_missing=True)
@@ -88,7 +103,9 @@ async def main(count: int, concurrency: int) -> None:
     print(f"one at a time   answer:                        {quantiles(one_answer)}")
     print(f"{concurrency:2d} at a time   deferral:                      {quantiles(many_defer)}")
     print(f"{concurrency:2d} at a time   answer:                        {quantiles(many_answer)}")
-    print(f"answer one at a time / NewsService.ask (p50):  {statistics.median(one_answer) / statistics.median(bare):.2f}x")
+    print(
+        f"answer one at a time / NewsService.ask (p50):  {statistics.median(one_answer) / statistics.median(bare):.2f}x"
+    )
 
 
 if __name__ == "__main__":

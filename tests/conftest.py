@@ -7,9 +7,10 @@ import asyncio
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -209,21 +210,23 @@ MANAGE_GUILD = 1 << 5
 class LiveBot:
     """The bot running in-process with the same start-up code as `newsbot run`, and its world."""
 
-    emulator: "DiscordEmulator"
-    bot: "NewsBot"
+    emulator: DiscordEmulator
+    bot: NewsBot
     task: asyncio.Task
-    settings: "BotSettings"
+    settings: BotSettings
     admin: dict
     member: dict
 
     async def ask(self, question: str, user: dict | None = None, **options) -> dict:
         """Run /ask and wait for its follow-up; returns the interaction payload."""
-        interaction = await self.emulator.send_slash_command("ask", {"question": question}, user=user or self.member, **options)
+        interaction = await self.emulator.send_slash_command(
+            "ask", {"question": question}, user=user or self.member, **options
+        )
         await self.emulator.wait_for_interaction_reply(interaction, timeout=30)
         return interaction
 
 
-def bot_settings(data_dir: Path, emulator: "DiscordEmulator", **overrides) -> "BotSettings":
+def bot_settings(data_dir: Path, emulator: DiscordEmulator, **overrides) -> BotSettings:
     from bot.settings import BotSettings
 
     values = dict(

@@ -147,7 +147,9 @@ def test_answerable_questions_do_not_abstain(built_service: NewsService, questio
         "is it going to rain in Lyon tomorrow?",
     ],
 )
-def test_a_question_about_nothing_in_the_field_is_refused_without_leads(built_service: NewsService, question: str) -> None:
+def test_a_question_about_nothing_in_the_field_is_refused_without_leads(
+    built_service: NewsService, question: str
+) -> None:
     """No word of AI news, no name the digests write: an everyday question in the wrong channel."""
     answer = built_service.ask(question)
     assert answer.abstained and not answer.sources
@@ -186,7 +188,10 @@ def test_passages_sharing_no_word_with_the_question_are_not_offered_as_related(b
 
 def _result(calibration: DenseCalibration, dense_top: float, coverage: float) -> SearchResult:
     return SearchResult(
-        hits=[], period=None, question_terms=["robot"], signals=Signals(dense_top=dense_top, coverage=coverage),
+        hits=[],
+        period=None,
+        question_terms=["robot"],
+        signals=Signals(dense_top=dense_top, coverage=coverage),
         calibration=calibration,
     )
 
@@ -199,16 +204,22 @@ def test_a_close_passage_vouches_for_an_answer_only_in_the_model_calibrated_lang
 
 
 def test_three_matched_terms_answer_however_diluted_the_question() -> None:
-    diluted = SearchResult(hits=[], period=None, question_terms=["robot"],
-                           signals=Signals(dense_top=0.1, coverage=0.12, matched_terms=3))
+    diluted = SearchResult(
+        hits=[], period=None, question_terms=["robot"], signals=Signals(dense_top=0.1, coverage=0.12, matched_terms=3)
+    )
     assert is_answerable(diluted, "fr")
     diluted.signals.matched_terms = 2
     assert not is_answerable(diluted, "fr")
 
 
 def test_a_question_pointing_at_a_digest_is_answered_from_it_unless_it_names_an_unknown_product() -> None:
-    pointed = SearchResult(hits=[], period=None, question_terms=["organi"], names_digest=True,
-                           signals=Signals(dense_top=0.1, coverage=0.1, matched_terms=1))
+    pointed = SearchResult(
+        hits=[],
+        period=None,
+        question_terms=["organi"],
+        names_digest=True,
+        signals=Signals(dense_top=0.1, coverage=0.1, matched_terms=1),
+    )
     assert is_answerable(pointed, "fr")
     pointed.signals.unknown_names = ["qwen3"]
     assert not is_answerable(pointed, "fr")

@@ -17,8 +17,18 @@ MISTRAL = (
 
 def _one_hit(text: str, language: str, section: str) -> list[Hit]:
     """A single April passage, as the search would return it."""
-    chunk = Chunk(id="c", path="d.txt", digest_title="Veille", month="2025-04", language=language,
-                  section=[section], text=text, links=[], position=1, block=1)
+    chunk = Chunk(
+        id="c",
+        path="d.txt",
+        digest_title="Veille",
+        month="2025-04",
+        language=language,
+        section=[section],
+        text=text,
+        links=[],
+        position=1,
+        block=1,
+    )
     return [Hit(chunk=chunk, score=1.0)]
 
 
@@ -52,7 +62,6 @@ def test_sentences_are_chosen_by_the_questions_topic_not_its_date_words() -> Non
     terms = tokenize(parse_period(question, "2025-04").remainder)
     answer = cite(question, _one_hit(text, "fr", "Conférences"), "fr", Period("2025-04", "2025-04"), terms=terms)
     assert "Santa Clara" in answer.text and "Londres" not in answer.text
-
 
 
 def test_a_question_asking_how_much_gets_the_sentence_with_the_figure() -> None:

@@ -12,10 +12,10 @@ import logging
 import re
 
 import pytest
+from conftest import LiveBot
 
 from bot.cooldown import QuestionCooldown
 from bot.embeds import DESCRIPTION_LIMIT, FIELD_LIMIT, MESSAGE_LIMIT
-from conftest import LiveBot
 from index.models import Answer, Chunk, Hit, Link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -81,11 +81,26 @@ async def test_a_french_question_gets_the_bots_words_in_french(live_bot: LiveBot
 def _huge_answer(question: str) -> Answer:
     sentence = "Un modèle a été publié avec des performances remarquables sur de nombreux bancs d'essai. "
     text = "\n".join(f"• Item {n}: {sentence * 12}[{n}]" for n in range(1, 11))
-    links = [Link(text=f"Article [{i}] with a very long title " * 3, url=f"https://example.org/{'x' * 300}/{i}") for i in range(6)]
+    links = [
+        Link(text=f"Article [{i}] with a very long title " * 3, url=f"https://example.org/{'x' * 300}/{i}")
+        for i in range(6)
+    ]
     sources = [
-        Hit(Chunk(id=str(n), path="data/digests/x.md", digest_title="Veille IA *spéciale* " * 8, month="2025-04",
-                  language="fr", section=["Section " * 30, "Sous-section " * 30], text=sentence * 60, links=links,
-                  position=n, block=n), 1.0 - n / 100)
+        Hit(
+            Chunk(
+                id=str(n),
+                path="data/digests/x.md",
+                digest_title="Veille IA *spéciale* " * 8,
+                month="2025-04",
+                language="fr",
+                section=["Section " * 30, "Sous-section " * 30],
+                text=sentence * 60,
+                links=links,
+                position=n,
+                block=n,
+            ),
+            1.0 - n / 100,
+        )
         for n in range(10)
     ]
     return Answer(question=question, text=text, abstained=False, sources=sources, language="fr")
@@ -168,7 +183,9 @@ async def test_digest_uploads_are_validated(live_bot: LiveBot, filename: str, da
         "digest", {"file": attachment}, subcommand="add", user=live_bot.admin
     )
     record = await emulator.wait_for_interaction_reply(interaction, timeout=15)
-    messages = [c.data.get("content", "") for c in record.callbacks if c.data] + [e.get("content", "") for e in record.original_edits]
+    messages = [c.data.get("content", "") for c in record.callbacks if c.data] + [
+        e.get("content", "") for e in record.original_edits
+    ]
     assert any(expected in m and m.startswith("❌") for m in messages), messages
     assert sorted(p.name for p in live_bot.settings.digests_dir.iterdir()) == before  # nothing written
 
@@ -188,7 +205,9 @@ async def test_admin_reindex_reports_progress_then_a_summary(live_bot: LiveBot) 
     interaction = await live_bot.emulator.send_slash_command("reindex", user=live_bot.admin)
     record = await live_bot.emulator.wait_for_callback(interaction)
     assert record.callbacks[0].data["flags"] & EPHEMERAL
-    await live_bot.emulator.wait_for(lambda: any("Reindexed" in e.get("content", "") for e in record.original_edits), timeout=60)
+    await live_bot.emulator.wait_for(
+        lambda: any("Reindexed" in e.get("content", "") for e in record.original_edits), timeout=60
+    )
     final = record.original_edits[-1]["content"]
     assert final.startswith("✅ Reindexed") and "3 digests" in final and "No digest changed." in final
 
@@ -250,7 +269,10 @@ async def test_show_passages_and_feedback_buttons(live_bot: LiveBot) -> None:
 async def test_status_latest_and_digest_list(live_bot: LiveBot) -> None:
     emulator = live_bot.emulator
     status = await emulator.send_slash_command("status", user=live_bot.member)
-    fields = {f["name"]: f["value"] for f in (await emulator.wait_for_callback(status)).callbacks[0].data["embeds"][0]["fields"]}
+    fields = {
+        f["name"]: f["value"]
+        for f in (await emulator.wait_for_callback(status)).callbacks[0].data["embeds"][0]["fields"]
+    }
     assert "3 digests" in fields["Index"] and "April 2025" in fields["Months covered"]
     assert "all-MiniLM-L6-v2" in fields["Model"] and "ms" in fields["Answer latency (p50)"]
 

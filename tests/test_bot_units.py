@@ -35,8 +35,15 @@ OWNER_ID = 999
 
 def _role(role_id: int, name: str, permissions: discord.Permissions, position: int) -> dict:
     return {
-        "id": str(role_id), "name": name, "permissions": str(permissions.value), "position": position,
-        "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0,
+        "id": str(role_id),
+        "name": name,
+        "permissions": str(permissions.value),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
     }
 
 
@@ -53,7 +60,11 @@ def state():
 @pytest.fixture(scope="module")
 def guild(state) -> discord.Guild:
     payload = {
-        "id": str(GUILD_ID), "name": "AI news", "owner_id": str(OWNER_ID), "features": [], "emojis": [],
+        "id": str(GUILD_ID),
+        "name": "AI news",
+        "owner_id": str(OWNER_ID),
+        "features": [],
+        "emojis": [],
         "member_count": 5,
         "roles": [
             _role(GUILD_ID, "@everyone", discord.Permissions(send_messages=True, read_messages=True), 0),
@@ -67,8 +78,12 @@ def guild(state) -> discord.Guild:
 
 def make_member(state, guild: discord.Guild, user_id: int, roles: list[int]) -> discord.Member:
     data = {
-        "user": _user_payload(user_id), "roles": [str(r) for r in roles], "joined_at": "2024-01-01T00:00:00+00:00",
-        "flags": 0, "deaf": False, "mute": False,
+        "user": _user_payload(user_id),
+        "roles": [str(r) for r in roles],
+        "joined_at": "2024-01-01T00:00:00+00:00",
+        "flags": 0,
+        "deaf": False,
+        "mute": False,
     }
     return discord.Member(data=data, guild=guild, state=state)
 
@@ -161,7 +176,9 @@ async def test_admin_only_check_allows_admins_and_refuses_others(state, guild) -
     assert await predicate(_interaction(make_user(state, 31), config)) is True
     assert await predicate(_interaction(mod, config, guild, discord.Permissions(manage_guild=True))) is True
     with pytest.raises(NotAdmin) as refused:
-        await predicate(_interaction(make_member(state, guild, 33, []), config, guild, discord.Permissions(send_messages=True)))
+        await predicate(
+            _interaction(make_member(state, guild, 33, []), config, guild, discord.Permissions(send_messages=True))
+        )
     assert "Manage Server" in str(refused.value)
     assert isinstance(refused.value, discord.app_commands.CheckFailure)
     # In DMs the channel permissions are not those of a server: only the id list counts.
@@ -208,12 +225,24 @@ def test_cooldown_resets_after_the_window(monkeypatch: pytest.MonkeyPatch) -> No
 
 def _answer(question: str, n: int) -> Answer:
     chunk = Chunk(
-        id=f"c{n}", path="data/digests/001_ef2a3645dd1a3bf1.txt", digest_title="Veille IA – Avril 2025",
-        month="2025-04", language="fr", section=["Nouveaux modèles", "Meta dévoile LLaMA 4"],
-        text="Meta a annoncé LLaMA 4.", links=[Link("blog", "https://ai.meta.com/blog/llama-4")], position=n, block=n,
+        id=f"c{n}",
+        path="data/digests/001_ef2a3645dd1a3bf1.txt",
+        digest_title="Veille IA – Avril 2025",
+        month="2025-04",
+        language="fr",
+        section=["Nouveaux modèles", "Meta dévoile LLaMA 4"],
+        text="Meta a annoncé LLaMA 4.",
+        links=[Link("blog", "https://ai.meta.com/blog/llama-4")],
+        position=n,
+        block=n,
     )
-    return Answer(question=question, text=f"Réponse {n} : LLaMA 4. [1]", abstained=False,
-                  sources=[Hit(chunk, 0.876543)], language="fr")
+    return Answer(
+        question=question,
+        text=f"Réponse {n} : LLaMA 4. [1]",
+        abstained=False,
+        sources=[Hit(chunk, 0.876543)],
+        language="fr",
+    )
 
 
 def test_feedback_from_two_threads_gives_two_json_lines(tmp_path: Path) -> None:
@@ -237,8 +266,12 @@ def test_feedback_from_two_threads_gives_two_json_lines(tmp_path: Path) -> None:
     assert entries[0]["answer"] == "Réponse 1 : LLaMA 4. [1]"
     assert entries[0]["abstained"] is False
     assert entries[0]["sources"] == [
-        {"digest": "data/digests/001_ef2a3645dd1a3bf1.txt", "month": "2025-04",
-         "section": "Nouveaux modèles › Meta dévoile LLaMA 4", "score": 0.8765}
+        {
+            "digest": "data/digests/001_ef2a3645dd1a3bf1.txt",
+            "month": "2025-04",
+            "section": "Nouveaux modèles › Meta dévoile LLaMA 4",
+            "score": 0.8765,
+        }
     ]
     assert "publié" in raw  # readable UTF-8, not \u escapes
     assert all(e["at"].endswith("+00:00") for e in entries)
@@ -273,8 +306,16 @@ def test_feedback_record_returns_the_entry_written(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("1, 2", [1, 2]), ("[3,4]", [3, 4]), ("[5, 6]", [5, 6]), ("7", [7]), ("8;9", [8, 9]), (" ", []), ("", []),
-     ("123456789012345678,876543210987654321", [123456789012345678, 876543210987654321])],
+    [
+        ("1, 2", [1, 2]),
+        ("[3,4]", [3, 4]),
+        ("[5, 6]", [5, 6]),
+        ("7", [7]),
+        ("8;9", [8, 9]),
+        (" ", []),
+        ("", []),
+        ("123456789012345678,876543210987654321", [123456789012345678, 876543210987654321]),
+    ],
 )
 def test_admin_ids_from_the_environment(monkeypatch: pytest.MonkeyPatch, raw: str, expected: list[int]) -> None:
     monkeypatch.setenv("NEWSBOT_ADMIN_USER_IDS", raw)
@@ -314,8 +355,15 @@ def test_token_from_the_environment_is_never_shown(monkeypatch: pytest.MonkeyPat
     loaded = BotSettings(_env_file=None)
     assert loaded.discord_token is not None
     assert loaded.discord_token.get_secret_value() == TOKEN
-    for shown in (repr(loaded), str(loaded), loaded.model_dump_json(), str(loaded.model_dump()), repr(loaded.discord_token),
-                  str(loaded.discord_token), f"{loaded}"):
+    for shown in (
+        repr(loaded),
+        str(loaded),
+        loaded.model_dump_json(),
+        str(loaded.model_dump()),
+        repr(loaded.discord_token),
+        str(loaded.discord_token),
+        f"{loaded}",
+    ):
         assert TOKEN not in shown
         assert "s3cr3t" not in shown
 
@@ -335,8 +383,9 @@ def test_other_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tm
     assert settings(feedback_file=tmp_path / "votes.jsonl").resolved_feedback_file == tmp_path / "votes.jsonl"
 
 
-@pytest.mark.parametrize("field, value", [("question_rate", 0), ("question_per_seconds", 0), ("max_upload_bytes", 10),
-                                          ("log_format", "xml")])
+@pytest.mark.parametrize(
+    "field, value", [("question_rate", 0), ("question_per_seconds", 0), ("max_upload_bytes", 10), ("log_format", "xml")]
+)
 def test_out_of_range_settings_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
         settings(**{field: value})

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
+
 from index import store
 from index.builder import build_index
 from index.errors import NewsbotError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
+
 from index.catalog import Headline, digest_summaries, headlines, newest_digests
 from index.service import NewsService
 

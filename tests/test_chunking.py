@@ -6,8 +6,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
+
 from index.chunking import DEFAULT_MAX_CHARS, chunk_digest, split_sentences, split_text
 from index.ingest import ingest_directory
 from index.models import Chunk, Digest
@@ -155,8 +155,10 @@ def test_english_digest_has_one_chunk_per_paragraph(digests):
     chunks = chunk_digest(english)
     assert len(chunks) == len(english.blocks) == 7
     assert chunks[1].section[-1] == "1. Natural Language Processing (NLP) Advancements"
-    assert chunks[1].embedding_text().startswith(
-        "Les dernières tendances en IA | The Latest Trends in AI: A Glimpse into the Future | 1. Natural"
+    assert (
+        chunks[1]
+        .embedding_text()
+        .startswith("Les dernières tendances en IA | The Latest Trends in AI: A Glimpse into the Future | 1. Natural")
     )
 
 

@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import DIGEST_EN, DIGEST_MARCH
+
 from index import clean
 from index.models import Link
 
@@ -108,7 +108,9 @@ def test_extract_links_on_a_runway_line_returns_clean_urls(bundled_digests_dir):
     line = _digest_line(bundled_digests_dir, DIGEST_MARCH, "- **Runway")
     marked, links = clean.extract_links(line)
     assert links and {link.url for link in links} == {RUNWAY_URL}
-    assert all(link.text == "Runway releases an impressive new video-generating AI model | TechCrunch" for link in links)
+    assert all(
+        link.text == "Runway releases an impressive new video-generating AI model | TechCrunch" for link in links
+    )
     assert "】" not in marked and "](" not in marked
     # one private-use mark per link, in the text where the citation was
     marks = re.findall(r"[\U000F0000-\U000FFFFD]", marked)
@@ -177,7 +179,10 @@ def test_a_word_cut_too_short_to_guess_gets_an_ellipsis():
     text, anchors = clean.clean_passage("ne pas freiner l’innova… ([t](https://u.example/a)). Ce code")
     assert text == "ne pas freiner l’innova… Ce code" and anchors[0][0] == len("ne pas freiner l’innova…")
     # An unknown word that no known word extends is a word in its own right.
-    assert clean.repair_truncated_words("Zylqor ([t](https://u.example/a))", vocabulary) == "Zylqor ([t](https://u.example/a))"
+    assert (
+        clean.repair_truncated_words("Zylqor ([t](https://u.example/a))", vocabulary)
+        == "Zylqor ([t](https://u.example/a))"
+    )
 
 
 def test_word_counts_skips_words_a_citation_may_have_truncated():
@@ -201,11 +206,15 @@ def test_is_promotional_on_the_real_affiliate_footer(bundled_digests_dir):
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        ("### 🔹 **Nouvelles générations de modèles de langage** (LLM) et NLP  ",
-         "Nouvelles générations de modèles de langage (LLM) et NLP"),
+        (
+            "### 🔹 **Nouvelles générations de modèles de langage** (LLM) et NLP  ",
+            "Nouvelles générations de modèles de langage (LLM) et NLP",
+        ),
         ("### 🔹 **x**", "x"),
-        ("#### 1. **Natural Language Processing (NLP) Advancements**",
-         "1. Natural Language Processing (NLP) Advancements"),
+        (
+            "#### 1. **Natural Language Processing (NLP) Advancements**",
+            "1. Natural Language Processing (NLP) Advancements",
+        ),
         ("**Sources :**", "Sources"),
         ("## Perspectives pour les mois à venir :", "Perspectives pour les mois à venir"),
     ],

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_EN, REPO_ROOT
 
 TIMEOUT = 600
@@ -30,7 +29,12 @@ def _clean_env() -> dict[str, str]:
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=cwd, env=_clean_env(), capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT,
+        cwd=cwd,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=TIMEOUT,
     )
 
 
@@ -153,8 +157,15 @@ def test_format_build_report_lists_changes_and_skips(built_service):
     from index.builder import BuildReport
     from index.errors import DigestError
 
-    report = BuildReport(digests=2, chunks=10, embedded=3, reused=7, changed=["data/digests/a.md"],
-                         removed=["data/digests/b.md"], skipped=[DigestError("data/digests/c.md", "is empty")])
+    report = BuildReport(
+        digests=2,
+        chunks=10,
+        embedded=3,
+        reused=7,
+        changed=["data/digests/a.md"],
+        removed=["data/digests/b.md"],
+        skipped=[DigestError("data/digests/c.md", "is empty")],
+    )
     out = format_build_report(report)
     assert out.startswith("Indexed 2 digests, 10 chunks in ")
     assert "(3 embedded, 7 reused)" in out

@@ -7,7 +7,7 @@ import asyncio
 import io
 import json
 import zlib
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import discord
@@ -17,7 +17,6 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-
 from discord_emulator import DiscordEmulator, GatewayConnectionRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -446,7 +445,12 @@ async def test_message_and_interaction_routes_round_trip(emu: DiscordEmulator, s
     assert emu.bot_messages(dm.id)[0]["content"] == "psst" and member.name == "alice"
     assert emu.requests_to("POST", rf"/channels/{emu.channel_id}/typing")[0].status == 204
     assert [event for event, _ in record.events] == [
-        "callback:4", "edit_original", "followup", "edit_followup", "delete", "delete"
+        "callback:4",
+        "edit_original",
+        "followup",
+        "edit_followup",
+        "delete",
+        "delete",
     ]
     assert [e["content"] for e in record.original_edits] == ["two"] and record.followups[0]["content"] == "four"
     assert all(r.status in (200, 204) for r in emu.requests_to(None, r"/webhooks/.*"))

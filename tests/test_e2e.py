@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import MANAGE_GUILD, LiveBot
 from discord_emulator import DiscordEmulator
 
-from conftest import MANAGE_GUILD, LiveBot
 from index.service import NewsService
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -48,16 +48,23 @@ async def test_newsbot_run_starts_syncs_answers_and_stops(tmp_path: Path, built_
     shutil.copytree(built_service.settings.data_dir, data, symlinks=True)
     async with DiscordEmulator() as emulator:
         health = tmp_path / "health"
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_") and k != "DISCORD_TOKEN"
-        } | {
-            "DISCORD_TOKEN": emulator.token, "NEWSBOT_DISCORD_API_BASE_URL": emulator.api_base_url,
-            "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_DISCORD_GUILD_ID": str(emulator.guild_id),
-            "NEWSBOT_HEALTH_FILE": str(health), "HF_HUB_OFFLINE": "1",
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_") and k != "DISCORD_TOKEN"} | {
+            "DISCORD_TOKEN": emulator.token,
+            "NEWSBOT_DISCORD_API_BASE_URL": emulator.api_base_url,
+            "NEWSBOT_DATA_DIR": str(data),
+            "NEWSBOT_DISCORD_GUILD_ID": str(emulator.guild_id),
+            "NEWSBOT_HEALTH_FILE": str(health),
+            "HF_HUB_OFFLINE": "1",
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             _, identify = await emulator.wait_for_gateway(op=2, timeout=90)
@@ -101,12 +108,19 @@ def answer_of_record(record) -> dict:
 async def test_newsbot_run_with_a_refused_token_says_so(tmp_path: Path) -> None:
     async with DiscordEmulator() as emulator:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")} | {
-            "DISCORD_TOKEN": "not-the-token", "NEWSBOT_DISCORD_API_BASE_URL": emulator.api_base_url,
+            "DISCORD_TOKEN": "not-the-token",
+            "NEWSBOT_DISCORD_API_BASE_URL": emulator.api_base_url,
             "NEWSBOT_DATA_DIR": str(tmp_path / "nothing"),
         }
         env["NEWSBOT_INDEX_DIR"] = str(tmp_path / "index")
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            cwd=tmp_path,
+            stderr=asyncio.subprocess.PIPE,
         )
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
     assert process.returncode == 1
@@ -136,7 +150,9 @@ async def test_ask_in_english_and_french(
 async def test_a_mention_gets_a_reply(live_bot: LiveBot) -> None:
     emulator = live_bot.emulator
     since = len(emulator.sent_messages)
-    question = await emulator.send_message(f"{emulator.mention(emulator.bot_user)} what is GPT-4.5?", author=live_bot.member)
+    question = await emulator.send_message(
+        f"{emulator.mention(emulator.bot_user)} what is GPT-4.5?", author=live_bot.member
+    )
     reply = await emulator.wait_for_message(emulator.channel_id, since=since, timeout=30)
     assert reply["message_reference"]["message_id"] == question["id"] and "GPT-4.5" in reply["embeds"][0]["description"]
 
@@ -186,13 +202,17 @@ async def test_digest_add_makes_it_answerable_and_everyone_pings_nobody(live_bot
         assert "(<https://example.org/zephyrine-2>)" in embed["fields"][0]["value"]  # tracking parameter gone
 
         pinged = await live_bot.ask("c'est quoi Pixelune ?")
-        body = [r.json for r in emulator.requests_to("PATCH", FOLLOWUP) + emulator.requests_to("POST", FOLLOWUP)
-                if pinged["token"] in r.path][-1]
+        body = [
+            r.json
+            for r in emulator.requests_to("PATCH", FOLLOWUP) + emulator.requests_to("POST", FOLLOWUP)
+            if pinged["token"] in r.path
+        ][-1]
         assert "@everyone" in body["embeds"][0]["description"]
         assert body["allowed_mentions"] == {"parse": []}
     finally:
-        removal = await emulator.send_slash_command("digest", {"name": "2025-05-veille.md"}, subcommand="remove",
-                                                    user=live_bot.admin)
+        removal = await emulator.send_slash_command(
+            "digest", {"name": "2025-05-veille.md"}, subcommand="remove", user=live_bot.admin
+        )
         done = await emulator.wait_for_callback(removal)
         await emulator.wait_for(lambda: any("✅" in e["content"] for e in done.original_edits), timeout=60)
     assert "Removed: `2025-05-veille.md`" in done.original_edits[-1]["content"]
@@ -232,11 +252,16 @@ async def test_a_rate_limited_reply_still_arrives_once(live_bot: LiveBot) -> Non
 async def test_fifty_concurrent_questions_get_one_answer_each(live_bot: LiveBot) -> None:
     emulator = live_bot.emulator
     askers = [live_bot.member, live_bot.admin] + [emulator.add_member(name=f"reader{n}") for n in range(3)]
-    questions = ["What did Meta release in April?", "qu'a annoncé Mistral en mars ?", "c'est quoi TerraMind ?",
-                 "what is GPT-4.5?", "latest news on Hugging Face?"]
-    interactions = await asyncio.gather(*(
-        emulator.send_slash_command("ask", {"question": questions[n % 5]}, user=askers[n % 5]) for n in range(50)
-    ))
+    questions = [
+        "What did Meta release in April?",
+        "qu'a annoncé Mistral en mars ?",
+        "c'est quoi TerraMind ?",
+        "what is GPT-4.5?",
+        "latest news on Hugging Face?",
+    ]
+    interactions = await asyncio.gather(
+        *(emulator.send_slash_command("ask", {"question": questions[n % 5]}, user=askers[n % 5]) for n in range(50))
+    )
     await asyncio.gather(*(emulator.wait_for_interaction_reply(i, timeout=90) for i in interactions))
     for n, interaction in enumerate(interactions):
         record = emulator.interaction(interaction)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import discord
 import pytest
+from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
 from bot.embeds import (
     DESCRIPTION_LIMIT,
@@ -24,7 +25,6 @@ from bot.embeds import (
     shorten,
     shorten_markdown,
 )
-from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 from index.builder import BuildReport
 from index.catalog import DigestSummary, Headline, digest_summaries, headlines
 from index.errors import DigestError
@@ -85,7 +85,9 @@ def assert_cut_at_boundary(text: str, original: str) -> None:
     assert squash(original).startswith(squash(kept))
 
 
-def make_chunk(n: int, *, title: str, section: list[str], text: str, links: list[Link], month: str = "2025-04") -> Chunk:
+def make_chunk(
+    n: int, *, title: str, section: list[str], text: str, links: list[Link], month: str = "2025-04"
+) -> Chunk:
     return Chunk(
         id=f"chunk-{n}",
         path=f"data/digests/digest-{n}.md",
@@ -133,12 +135,16 @@ def sentence_text(total: int, markers: int = 10) -> str:
 
 def cited_text(total: int, markers: int = 10) -> str:
     """Sentences each followed by their marker, as the answer composer writes them."""
-    return _repeat(lambda i: f"Statement {i} reports that a lab released a model that matters. [{i % markers + 1}]", total)
+    return _repeat(
+        lambda i: f"Statement {i} reports that a lab released a model that matters. [{i % markers + 1}]", total
+    )
 
 
 def bullet_text(total: int, markers: int = 10) -> str:
     return _repeat(
-        lambda i: f"• Item {i} (April 2025): A model was released. It beats the previous one on several benchmarks. [{i % markers + 1}]",
+        lambda i: (
+            f"• Item {i} (April 2025): A model was released. It beats the previous one on several benchmarks. [{i % markers + 1}]"
+        ),
         total,
         "\n",
         ["Here is what the digests say about April 2025:"],
@@ -248,7 +254,9 @@ def test_pathological_answer_title_is_escaped_and_short() -> None:
 
 
 def test_question_markdown_is_escaped_in_the_title() -> None:
-    answer = Answer(question="What is __init__ and **bold**?", text="An answer. [1]", abstained=False, sources=[], language="en")
+    answer = Answer(
+        question="What is __init__ and **bold**?", text="An answer. [1]", abstained=False, sources=[], language="en"
+    )
     title = answer_embed(answer).title
     assert title == r"What is \_\_init\_\_ and \*\*bold\*\*?"
 
@@ -382,8 +390,13 @@ def test_pathological_passage_titles_are_escaped() -> None:
 
 
 def test_passages_of_a_short_text_are_whole() -> None:
-    chunk = make_chunk(1, title="Veille IA – Avril 2025", section=["Modèles", "LLaMA 4"], text="Meta a publié LLaMA 4.",
-                       links=[Link("Meta AI blog", "https://ai.meta.com/blog/llama-4")])
+    chunk = make_chunk(
+        1,
+        title="Veille IA – Avril 2025",
+        section=["Modèles", "LLaMA 4"],
+        text="Meta a publié LLaMA 4.",
+        links=[Link("Meta AI blog", "https://ai.meta.com/blog/llama-4")],
+    )
     answer = Answer(question="q", text="a [1]", abstained=False, sources=[Hit(chunk, 1.0)], language="fr")
     [[embed]] = passage_embeds(answer)
     assert embed.title == "[1] Veille IA – Avril 2025 · avril 2025"
@@ -483,10 +496,18 @@ def test_digest_list_embed_of_many_digests_and_none() -> None:
 
 def test_build_report_text_lists_every_change() -> None:
     report = BuildReport(
-        digests=3, chunks=160, embedded=20, reused=140, seconds=2.345,
-        added=["data/digests/new.md"], changed=["data/digests/changed.txt"], removed=["data/digests/old.md"],
-        skipped=[DigestError("data/digests/bad.md", "is not UTF-8 text (invalid byte at offset 3)"),
-                 DigestError("data/digests/blank.md", "is empty")],
+        digests=3,
+        chunks=160,
+        embedded=20,
+        reused=140,
+        seconds=2.345,
+        added=["data/digests/new.md"],
+        changed=["data/digests/changed.txt"],
+        removed=["data/digests/old.md"],
+        skipped=[
+            DigestError("data/digests/bad.md", "is not UTF-8 text (invalid byte at offset 3)"),
+            DigestError("data/digests/blank.md", "is empty"),
+        ],
     )
     text = build_report_text(report)
     assert "2.3 s" in text and "3 digests" in text and "160 chunks" in text

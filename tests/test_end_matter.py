@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DIGEST_APRIL, DIGEST_EN
 
 from index.end_matter import asked_end_matter
 from index.service import NewsService
-
-from conftest import DIGEST_APRIL, DIGEST_EN
 
 
 @pytest.mark.parametrize(
@@ -51,7 +50,8 @@ def test_the_footer_links_are_shown_first_labelled_as_an_ad(built_service: NewsS
     first = answer.sources[0].chunk
     assert Path(first.path).name == DIGEST_EN and "affiliate" in first.section_label
     assert [link.url for link in first.links] == [
-        "https://www.amazon.fr/amazonprime", "https://go.fiverr.com/visit/?brand=fiverrmarketplace",
+        "https://www.amazon.fr/amazonprime",
+        "https://go.fiverr.com/visit/?brand=fiverrmarketplace",
     ]
     assert "tag=" not in str(answer.to_json())  # nobody's affiliate tag is passed on
     assert "[1]" in answer.text and "Amazon Prime" in answer.text
@@ -64,7 +64,9 @@ def test_the_footer_links_are_shown_first_labelled_as_an_ad(built_service: NewsS
         "the trends post, where do the links at the end send you?",  # "trends": "tendances" in its title
     ],
 )
-def test_a_digest_named_by_a_word_of_its_title_shows_only_its_end_matter(built_service: NewsService, question: str) -> None:
+def test_a_digest_named_by_a_word_of_its_title_shows_only_its_end_matter(
+    built_service: NewsService, question: str
+) -> None:
     end_matter = [hit.chunk for hit in built_service.ask(question).sources if hit.chunk.position < 0]
     assert [Path(chunk.path).name for chunk in end_matter] == [DIGEST_EN]
 
@@ -78,6 +80,10 @@ def test_keywords_and_a_sources_line_are_answered(built_service: NewsService) ->
 
 
 def test_news_questions_never_see_the_end_matter(built_service: NewsService) -> None:
-    for question in ("What did Meta release in April?", "trends in AI personalization for businesses",
-                     "c'est quoi les liens entre Mistral et Microsoft ?", "amazon prime"):
+    for question in (
+        "What did Meta release in April?",
+        "trends in AI personalization for businesses",
+        "c'est quoi les liens entre Mistral et Microsoft ?",
+        "amazon prime",
+    ):
         assert all(hit.chunk.position >= 0 for hit in built_service.ask(question).sources), question

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import blind_sets, max_false_abstentions, min_hit_at_1, min_hit_at_5, min_mrr
 
 from index.evaluation import EvalCase, evaluate, first_right_rank, load_cases
 from index.models import Answer, Chunk, Hit, Link
 from index.service import NewsService
-
-from conftest import blind_sets, max_false_abstentions, min_hit_at_1, min_hit_at_5, min_mrr
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
 
@@ -58,8 +57,18 @@ def test_blind_sets_meet_the_bar(built_service: NewsService, dataset: str) -> No
 
 
 def _answer_with(path: str, text: str) -> Answer:
-    chunk = Chunk(id="x", path=path, digest_title="t", month="2025-04", language="fr", section=[], text=text,
-                  links=[], position=0, block=0)
+    chunk = Chunk(
+        id="x",
+        path=path,
+        digest_title="t",
+        month="2025-04",
+        language="fr",
+        section=[],
+        text=text,
+        links=[],
+        position=0,
+        block=0,
+    )
     return Answer(question="q", text="", abstained=False, sources=[Hit(chunk, 1.0)], language="en")
 
 
@@ -72,14 +81,25 @@ def test_a_hit_needs_the_right_digest_and_fragment() -> None:
 
 def test_a_fragment_copied_from_the_raw_digest_matches_the_cleaned_passage() -> None:
     """Fragments keep the digest's Markdown emphasis and non-breaking spaces; passages do not."""
-    case = EvalCase(id="c", question="q", language="en", answerable=True, digest="a.txt",
-                    fragment="La conférence **GTC\u00a02025** de Nvidia (17–21\u00a0mars)")
-    assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2025 de Nvidia (17–21 mars)"), case) == 1
-    assert first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2024 de Nvidia (17–21 mars)"), case) is None
+    case = EvalCase(
+        id="c",
+        question="q",
+        language="en",
+        answerable=True,
+        digest="a.txt",
+        fragment="La conférence **GTC\u00a02025** de Nvidia (17–21\u00a0mars)",
+    )
+    assert (
+        first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2025 de Nvidia (17–21 mars)"), case) == 1
+    )
+    assert (
+        first_right_rank(_answer_with("data/digests/a.txt", "La conférence GTC 2024 de Nvidia (17–21 mars)"), case)
+        is None
+    )
 
 
 def test_a_fragment_may_be_the_source_link_shown_with_the_passage() -> None:
-    """"got a link to the techcrunch article?": the answer is the link under the passage."""
+    """ "got a link to the techcrunch article?": the answer is the link under the passage."""
     url = "https://techcrunch.com/2025/03/31/runway-releases-a-new-model/"
     case = EvalCase(id="c", question="q", language="en", answerable=True, digest="a.txt", fragment=url)
     answer = _answer_with("data/digests/a.txt", "Runway a dévoilé Gen-4.")

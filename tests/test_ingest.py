@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
+
 from index.errors import DigestError
 from index.ingest import find_digest_files, ingest_directory, parse_blocks, read_digest
 from index.models import Digest, Link
@@ -55,7 +55,11 @@ def test_sections_and_items_of_the_april_digest(digests):
     assert "Nouveaux modèles d'IA et avancées techniques notables" in digest.sections
     # The title is shown apart, never as a section.
     assert "Veille IA – Avril 2025" not in digest.sections
-    meta = [block for block in digest.blocks if block.section[-1:] == ["Meta dévoile LLaMA 4, une famille de LLM multimodaux"]]
+    meta = [
+        block
+        for block in digest.blocks
+        if block.section[-1:] == ["Meta dévoile LLaMA 4, une famille de LLM multimodaux"]
+    ]
     assert len(meta) == 1
     assert meta[0].section == [
         "Nouveaux modèles d'IA et avancées techniques notables",
@@ -108,7 +112,9 @@ def test_affiliate_footer_and_keywords_are_kept_apart_from_the_passages(digests)
     assert digest.blocks[-1].text.startswith("In conclusion, the latest trends in AI")
     # The footer and the keywords line are its end matter, the ad's links without their affiliate tags.
     ad, keywords = digest.end_matter
-    assert ad.kind == "promotion" and ad.text.startswith("Explore more about AI and innovation on Amazon Prime or Fiverr")
+    assert ad.kind == "promotion" and ad.text.startswith(
+        "Explore more about AI and innovation on Amazon Prime or Fiverr"
+    )
     assert ad.links == [
         Link("Amazon Prime", "https://www.amazon.fr/amazonprime"),
         Link("Fiverr Marketplace", "https://go.fiverr.com/visit/?brand=fiverrmarketplace"),
@@ -161,7 +167,9 @@ def test_ingest_directory_skips_bad_files_and_keeps_good_ones(make_data_dir, tmp
 
 
 def test_month_falls_back_to_file_mtime(make_data_dir, tmp_path):
-    data = make_data_dir({"notes.md": "Quelques nouvelles sans aucune date.\n\nUn second paragraphe ici.\n"}, bundled=False)
+    data = make_data_dir(
+        {"notes.md": "Quelques nouvelles sans aucune date.\n\nUn second paragraphe ici.\n"}, bundled=False
+    )
     path = data / "digests" / "notes.md"
     when = datetime(2023, 7, 15, 12, 0).timestamp()
     os.utime(path, (when, when))
@@ -201,7 +209,9 @@ def test_missing_directory_gives_no_files(tmp_path):
 
 
 def test_invalid_front_matter_is_ignored_not_fatal(make_data_dir, tmp_path):
-    data = make_data_dir({"x.md": "---\ntitle: [unclosed\n---\n\n# Veille IA – Juin 2025\n\nDu texte.\n"}, bundled=False)
+    data = make_data_dir(
+        {"x.md": "---\ntitle: [unclosed\n---\n\n# Veille IA – Juin 2025\n\nDu texte.\n"}, bundled=False
+    )
     digest = read_digest(data / "digests" / "x.md", tmp_path)
     assert (digest.title, digest.month) == ("Veille IA – Juin 2025", "2025-06")
     assert digest.blocks[0].text == "Du texte."
@@ -217,7 +227,9 @@ def test_file_with_only_headings_is_refused(make_data_dir, tmp_path):
 
 
 def test_bullet_items_carry_their_bold_title_in_the_section():
-    blocks, headings, _ = parse_blocks("# T\n\n## Modèles\n\n- **GPT-5** – OpenAI lance GPT-5.\n- **Claude** : autre.\n")
+    blocks, headings, _ = parse_blocks(
+        "# T\n\n## Modèles\n\n- **GPT-5** – OpenAI lance GPT-5.\n- **Claude** : autre.\n"
+    )
     assert headings == ["T", "Modèles"]
     assert [block.section for block in blocks] == [["Modèles", "GPT-5"], ["Modèles", "Claude"]]
     assert blocks[0].text == "GPT-5 – OpenAI lance GPT-5."

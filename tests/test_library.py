@@ -15,13 +15,13 @@ GOOD_DIGEST = (
     "# Veille IA – Mai 2025\n\n"
     "## Modèles\n\n"
     "- **Un nouveau modèle** – Une entreprise a publié un modèle de langage ouvert en mai.\n"
-).encode("utf-8")
+).encode()
 
 OTHER_DIGEST = (
     "# AI digest – June 2025\n\n"
     "## Models\n\n"
     "- **Another model** – A lab released a small open model in June with a permissive licence.\n"
-).encode("utf-8")
+).encode()
 
 
 @pytest.fixture
@@ -144,7 +144,9 @@ def test_empty_is_refused(digests: Path) -> None:
     refused(digests, "empty.md", b"", match="empty")
 
 
-@pytest.mark.parametrize("data", [b"   \n\t\n  ", b"\r\n\r\n", "\u00a0\u2003\n".encode()], ids=["spaces", "crlf", "unicode-spaces"])
+@pytest.mark.parametrize(
+    "data", [b"   \n\t\n  ", b"\r\n\r\n", "\u00a0\u2003\n".encode()], ids=["spaces", "crlf", "unicode-spaces"]
+)
 def test_whitespace_only_is_refused(digests: Path, data: bytes) -> None:
     refused(digests, "blank.md", data)
 
@@ -172,7 +174,9 @@ def test_control_characters_without_nul_are_refused(digests: Path) -> None:
 
 
 def test_latin1_text_is_refused(digests: Path) -> None:
-    data = "# Veille IA – Août 2025\n\nL'été fut chargé : déploiements, sécurité, modèles.\n".replace("–", "-").encode("latin-1")
+    data = "# Veille IA – Août 2025\n\nL'été fut chargé : déploiements, sécurité, modèles.\n".replace("–", "-").encode(
+        "latin-1"
+    )
     refused(digests, "latin1.md", data, match="UTF-8")
 
 
@@ -263,7 +267,19 @@ def test_remove_accepts_a_name_in_a_subfolder_as_listed(digests: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["missing.md", "", ".", "..", "../outside.md", "../data/digests/a.md", "./a.md", "a.md/", "/abs.md", "notes.pdf", ".hidden.md"],
+    [
+        "missing.md",
+        "",
+        ".",
+        "..",
+        "../outside.md",
+        "../data/digests/a.md",
+        "./a.md",
+        "a.md/",
+        "/abs.md",
+        "notes.pdf",
+        ".hidden.md",
+    ],
 )
 def test_remove_refuses_unknown_and_escaping_names(digests: Path, name: str) -> None:
     (digests / "a.md").write_bytes(GOOD_DIGEST)

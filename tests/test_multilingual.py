@@ -12,10 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import (
-    _make_data_dir, _scrub_environment, blind_sets, make_settings, max_false_abstentions, min_hit_at_1, min_hit_at_5, min_mrr,
+    _make_data_dir,
+    _scrub_environment,
+    blind_sets,
+    make_settings,
+    max_false_abstentions,
+    min_hit_at_1,
+    min_hit_at_5,
+    min_mrr,
 )
+
 from index.e5 import E5_MODEL, QuantizedE5Embedder
 from index.embedding import Embedder, load_embedder
 from index.errors import ModelLoadError
@@ -108,7 +115,9 @@ def test_e5_embeds_questions_and_passages_as_unit_vectors_with_their_prefixes() 
 def test_e5_puts_a_french_sentence_next_to_its_english_translation() -> None:
     embedder = QuantizedE5Embedder()
     french = embedder.encode_query("Quel modèle Meta a-t-il publié en avril ?")
-    english, unrelated = embedder.encode(["Meta released the LLaMA 4 model in April.", "The recipe needs flour and butter."])
+    english, unrelated = embedder.encode(
+        ["Meta released the LLaMA 4 model in April.", "The recipe needs flour and butter."]
+    )
     assert french @ english > french @ unrelated + 0.05
 
 
@@ -146,5 +155,7 @@ def test_a_multilingual_sentence_transformers_model_does_better_across_languages
     cases = _cross_language_cases()
     multilingual = _build_service(tmp_path_factory, LOCAL_ST_MODEL)
     default_mrr, multi_mrr = _dense_mrr(built_service, cases), _dense_mrr(multilingual, cases)
-    print(f"cross-language dense MRR over {len(cases)} questions: MiniLM {default_mrr:.3f}, multilingual {multi_mrr:.3f}")
+    print(
+        f"cross-language dense MRR over {len(cases)} questions: MiniLM {default_mrr:.3f}, multilingual {multi_mrr:.3f}"
+    )
     assert multi_mrr > default_mrr

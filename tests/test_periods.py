@@ -50,7 +50,10 @@ def test_periods_are_understood(question: str, start: str, end: str) -> None:
 @pytest.mark.parametrize(
     "question",
     [
-        "What is GPT-4.5?", "may I ask about Claude?", "c'est quoi TerraMind ?", "quoi de neuf sur Gemini 2.5 ?",
+        "What is GPT-4.5?",
+        "may I ask about Claude?",
+        "c'est quoi TerraMind ?",
+        "quoi de neuf sur Gemini 2.5 ?",
         "what was the aaai spring symposium about",  # a season without its year is not a period
         "le modèle a été publié par Mistral",  # "été" the participle
         "how much cheaper is it now compared with end of 2022?",  # a point of comparison, not the period asked

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
 from index.search import DUPLICATE_JACCARD, Searcher, _jaccard
 from index.service import NewsService
 from index.tokens import tokenize
-
-from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
 
 def _top(service: NewsService, question: str, k: int = 5):
@@ -181,8 +180,10 @@ def test_a_translation_counts_in_full_in_a_passage_of_the_other_language(built_s
 
 @pytest.mark.parametrize(
     "question",
-    ["who won the kaggle weather forecasting contest and how much did accuracy improve?",
-     "which team won the climate prediction challenge?"],
+    [
+        "who won the kaggle weather forecasting contest and how much did accuracy improve?",
+        "which team won the climate prediction challenge?",
+    ],
 )
 def test_common_news_words_carry_across_languages(built_service: NewsService, question: str) -> None:
     # forecast ~ prévision/projection, accuracy ~ précision, contest ~ compétition: the French item answers.
@@ -193,8 +194,10 @@ def test_common_news_words_carry_across_languages(built_service: NewsService, qu
 @pytest.mark.parametrize(
     ("question", "fragment"),
     [
-        ("Quels assistants vocaux sont cités comme exemples de l'essor du traitement automatique du langage ?",
-         "voice assistants like Siri and Alexa"),  # TAL ~ NLP, essor ~ rise: the English article answers
+        (
+            "Quels assistants vocaux sont cités comme exemples de l'essor du traitement automatique du langage ?",
+            "voice assistants like Siri and Alexa",
+        ),  # TAL ~ NLP, essor ~ rise: the English article answers
         ("openai undo the personality update?", "réglage de personnalité"),  # undo ~ marche arrière
     ],
 )
@@ -227,7 +230,7 @@ def test_after_a_story_the_questions_own_words_count_more(built_service: NewsSer
 
 
 def test_a_compound_of_plain_words_is_counted_by_its_words(built_service: NewsService) -> None:
-    """"cartoon-style" is "cartoon" and "style", not also an unknown "cartoonstyle" diluting what matched."""
+    """ "cartoon-style" is "cartoon" and "style", not also an unknown "cartoonstyle" diluting what matched."""
     searcher = built_service.searcher
     hyphenated = searcher.search("that cartoon-style portrait craze in march, did it overload the chatbot servers?", 5)
     spaced = searcher.search("that cartoon style portrait craze in march, did it overload the chatbot servers?", 5)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import DIGEST_APRIL, DIGEST_MARCH
+
 from index.errors import IndexMissingError, QuestionError
 from index.models import Answer
 from index.service import NewsService
@@ -108,7 +108,9 @@ def test_ask_before_loading_is_an_error(settings_for, tmp_path, embedder):
         service.load(build_if_missing=False)
 
 
-def test_a_lexical_index_from_another_tokenizer_is_rebuilt_on_load(built_service, tmp_path, embedder, monkeypatch, caplog):
+def test_a_lexical_index_from_another_tokenizer_is_rebuilt_on_load(
+    built_service, tmp_path, embedder, monkeypatch, caplog
+):
     """A saved BM25 index tokenized differently would silently stop matching; load rebuilds it."""
     import json
     import shutil

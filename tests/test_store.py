@@ -42,9 +42,16 @@ def unit_vectors(n: int, dim: int = DIM, seed: int = 0) -> np.ndarray:
 
 def make_manifest(chunks: list[Chunk], dim: int = DIM, model: str = MODEL) -> store.Manifest:
     entry = store.DigestEntry(
-        path="data/digests/x.md", title="Veille IA – Avril 2025", month="2025-04", month_source="title",
-        language="fr", content_hash="0" * 64, chunks=len(chunks),
-        end_matter=[EndMatter("promotion", "Voir Amazon Prime.", [Link("Amazon Prime", "https://www.amazon.fr/amazonprime")])],
+        path="data/digests/x.md",
+        title="Veille IA – Avril 2025",
+        month="2025-04",
+        month_source="title",
+        language="fr",
+        content_hash="0" * 64,
+        chunks=len(chunks),
+        end_matter=[
+            EndMatter("promotion", "Voir Amazon Prime.", [Link("Amazon Prime", "https://www.amazon.fr/amazonprime")])
+        ],
     )
     return store.Manifest(model=model, dimension=dim, chunk_count=len(chunks), digests=[entry])
 
@@ -165,7 +172,10 @@ def test_failure_in_write_extras_keeps_previous_index(tmp_path):
 def test_write_extras_land_in_the_build(tmp_path):
     chunks = make_chunks(2)
     build = store.write_index(
-        tmp_path / "index", make_manifest(chunks), chunks, unit_vectors(2),
+        tmp_path / "index",
+        make_manifest(chunks),
+        chunks,
+        unit_vectors(2),
         lambda directory: (directory / "extra.json").write_text('{"ok": true}'),
     )
     assert json.loads((build / "extra.json").read_text()) == {"ok": True}

@@ -68,8 +68,9 @@ def test_common_nouns_are_not_subjects(question: str) -> None:
 
 
 def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
-    written = WrittenForms(["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds.",
-                            "Le deep learning."])
+    written = WrittenForms(
+        ["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds.", "Le deep learning."]
+    )
     assert not written.mentions("cohere")  # "cohérence" is a common word, not the company
     assert written.mentions("keras")  # the start of a name written with capitals
     assert not written.mentions("coh")  # too short to stand for a longer name
@@ -94,7 +95,8 @@ def test_a_proper_name_is_never_written_in_lower_case() -> None:
 def test_a_company_suffix_after_a_capitalised_word_makes_a_name() -> None:
     assert branded_names("did Hume AI's voice thing get coverage?") == [("hume", "hume ai")]
     assert branded_names("any news from Black Forest Labs or Boston Dynamics?") == [
-        ("forest", "forest labs"), ("boston", "boston dynamics"),
+        ("forest", "forest labs"),
+        ("boston", "boston dynamics"),
     ]
     # Lower case, an adjective, or a sentence's verb: no name.
     assert branded_names("how many orgs use ai now?") == []

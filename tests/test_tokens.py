@@ -11,7 +11,9 @@ def test_model_names_are_kept_whole_in_every_spelling() -> None:
     assert "o4mini" in tokenize("o4-mini")
     assert "llama4" in tokenize("LLaMA 4") and "llama4" in tokenize("Llama-4")
     assert "gen4" in tokenize("Runway Gen-4")
-    assert "gpt3.5" in tokenize("a GPT-3.5-class model") and "gpt4" in tokenize("gpt-4-level")  # the suffix only describes
+    assert "gpt3.5" in tokenize("a GPT-3.5-class model") and "gpt4" in tokenize(
+        "gpt-4-level"
+    )  # the suffix only describes
 
 
 def test_accents_and_stop_words() -> None:
@@ -68,7 +70,10 @@ def test_bilingual_expansion_crosses_languages() -> None:
 
 
 def test_names_the_digests_capitalise_are_kept_whole() -> None:
-    texts = ["Le 5 avril, OpenAI a lancé un modèle, puis Meta répond et OpenAI confirme.", "Il met en avant l'open source."]
+    texts = [
+        "Le 5 avril, OpenAI a lancé un modèle, puis Meta répond et OpenAI confirme.",
+        "Il met en avant l'open source.",
+    ]
     names = find_names(texts)
     assert {"openai", "meta"} <= names
     assert "avant" not in names and "avril" not in names  # lower case inside sentences
@@ -92,8 +97,18 @@ def test_a_meaning_counts_once_however_many_translations_a_passage_uses() -> Non
     from index.models import Chunk
 
     def chunk(n: int, text: str) -> Chunk:
-        return Chunk(id=str(n), path="d.md", digest_title="t", month="2025-04", language="fr", section=[],
-                     text=text, links=[], position=n, block=n)
+        return Chunk(
+            id=str(n),
+            path="d.md",
+            digest_title="t",
+            month="2025-04",
+            language="fr",
+            section=[],
+            text=text,
+            links=[],
+            position=n,
+            block=n,
+        )
 
     texts = [
         "Meta a lancé, dévoilé, publié et déployé beaucoup de choses.",  # four translations of "release"

@@ -16,11 +16,22 @@ def test_words_are_matched_as_written_and_phrases_whole() -> None:
 
 def test_the_shipped_list_knows_the_field_and_not_everyday_life() -> None:
     words = default_topic_words()
-    for question in ("c'est quoi un LLM ?", "quelle startup a levé ?", "any news on humanoid robots?",
-                     "le traitement du langage naturel", "une appli qui fait des vidéos", "des news sur la santé ?"):
+    for question in (
+        "c'est quoi un LLM ?",
+        "quelle startup a levé ?",
+        "any news on humanoid robots?",
+        "le traitement du langage naturel",
+        "une appli qui fait des vidéos",
+        "des news sur la santé ?",
+    ):
         assert words.mentioned_in(question), question
-    for question in ("where can I stream the final?", "meilleur forfait mobile ?", "a good photo at sunset",
-                     "quelle date pour le match ?", "quelle banque en ligne ?"):
+    for question in (
+        "where can I stream the final?",
+        "meilleur forfait mobile ?",
+        "a good photo at sunset",
+        "quelle date pour le match ?",
+        "quelle banque en ligne ?",
+    ):
         assert not words.mentioned_in(question), question
     assert not words.mentioned_in("what's the weather like this weekend?")  # an everyday word, as "photo" is
 

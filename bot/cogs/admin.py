@@ -109,14 +109,18 @@ class Admin(commands.Cog):
                 content=f"{note}❌ The reindex failed; the previous index is still answering questions. {apology(reference)}"
             )
             return None
-        log.info("reindexed", extra={"digests": report.digests, "chunks": report.chunks, "seconds": round(report.seconds, 2)})
+        log.info(
+            "reindexed", extra={"digests": report.digests, "chunks": report.chunks, "seconds": round(report.seconds, 2)}
+        )
         await interaction.edit_original_response(content=note + build_report_text(report))
         return report
 
     @digest.command(name="add", description="Add (or replace) a digest file and index it (admins).")
     @app_commands.describe(file="A .md or .txt digest, UTF-8", replace="Overwrite a digest with the same name")
     @admin_only()
-    async def digest_add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
+    async def digest_add(
+        self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False
+    ) -> None:
         settings = self.bot.settings
         try:
             name = library.check_upload_name(file.filename)
@@ -131,7 +135,12 @@ class Admin(commands.Cog):
         try:
             data = await file.read()
             _, replaced = await asyncio.to_thread(
-                library.save_digest, settings.digests_dir, name, data, replace=replace, max_bytes=settings.max_upload_bytes
+                library.save_digest,
+                settings.digests_dir,
+                name,
+                data,
+                replace=replace,
+                max_bytes=settings.max_upload_bytes,
             )
         except library.UploadError as error:
             await interaction.edit_original_response(content=f"❌ {error}")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import math
 import re
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -27,14 +28,20 @@ TEXT = {
     "en": {
         "cooldown": "You're asking quickly! Try again in {seconds} s.",
         "empty": "Ask me something about the AI news digests, e.g. “What did Meta release in April?”",
-        "passages": "Show passages", "thanks_up": "Thanks, noted 👍", "thanks_down": "Thanks, noted 👎 — it helps us improve.",
-        "already": "You already rated this answer.", "expired": "This answer is too old for that; please ask again.",
+        "passages": "Show passages",
+        "thanks_up": "Thanks, noted 👍",
+        "thanks_down": "Thanks, noted 👎 — it helps us improve.",
+        "already": "You already rated this answer.",
+        "expired": "This answer is too old for that; please ask again.",
     },
     "fr": {
         "cooldown": "Doucement ! Réessayez dans {seconds} s.",
         "empty": "Posez-moi une question sur les digests d'actualité IA, par ex. « Qu'a annoncé Mistral en mars ? »",
-        "passages": "Voir les passages", "thanks_up": "Merci, c'est noté 👍", "thanks_down": "Merci, c'est noté 👎 — ça nous aide à progresser.",
-        "already": "Vous avez déjà noté cette réponse.", "expired": "Cette réponse est trop ancienne ; reposez la question.",
+        "passages": "Voir les passages",
+        "thanks_up": "Merci, c'est noté 👍",
+        "thanks_down": "Merci, c'est noté 👎 — ça nous aide à progresser.",
+        "already": "Vous avez déjà noté cette réponse.",
+        "expired": "Cette réponse est trop ancienne ; reposez la question.",
     },
 }
 
@@ -47,14 +54,18 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"newsb
     """Shows the full cited passages, only to the member who clicks."""
 
     def __init__(self, answer_id: str, language: str = "en") -> None:
-        super().__init__(discord.ui.Button(
-            label=text(language, "passages"), emoji="📄", style=discord.ButtonStyle.secondary,
-            custom_id=f"newsbot:passages:{answer_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label=text(language, "passages"),
+                emoji="📄",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"newsbot:passages:{answer_id}",
+            )
+        )
         self.answer_id = answer_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]):
         return cls(match["answer"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -68,19 +79,24 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"newsb
             await interaction.followup.send(embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"newsbot:vote:(?P<vote>up|down):(?P<answer>[0-9a-f]{12})"):
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"newsbot:vote:(?P<vote>up|down):(?P<answer>[0-9a-f]{12})"
+):
     """👍/👎: recorded with the question, answer and sources for maintainers."""
 
     def __init__(self, answer_id: str, vote: str) -> None:
-        super().__init__(discord.ui.Button(
-            emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
-            custom_id=f"newsbot:vote:{vote}:{answer_id}",
-        ))
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"newsbot:vote:{vote}:{answer_id}",
+            )
+        )
         self.answer_id = answer_id
         self.vote = vote
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]):
         return cls(match["answer"], match["vote"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -152,8 +168,9 @@ class Ask(commands.Cog):
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:
-            await message.reply(text(language, "cooldown", seconds=math.ceil(wait)), mention_author=False,
-                                allowed_mentions=NO_MENTIONS)
+            await message.reply(
+                text(language, "cooldown", seconds=math.ceil(wait)), mention_author=False, allowed_mentions=NO_MENTIONS
+            )
             return
         try:
             async with message.channel.typing():
@@ -168,8 +185,10 @@ class Ask(commands.Cog):
             return
         answer_id = self.bot.remember(answer)
         await message.reply(
-            embed=answer_embed(answer), view=answer_view(answer_id, answer.language),
-            mention_author=False, allowed_mentions=NO_MENTIONS,
+            embed=answer_embed(answer),
+            view=answer_view(answer_id, answer.language),
+            mention_author=False,
+            allowed_mentions=NO_MENTIONS,
         )
 
     def question_in(self, message: discord.Message) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
@@ -34,8 +34,10 @@ class Info(commands.Cog):
         embed.add_field(name="Model", value=f"`{manifest.model}` ({manifest.dimension} dimensions)", inline=False)
         last = service.last_build
         built = f"{manifest.built_at} UTC" + (f" ({last.seconds:.1f} s)" if last else "")
-        embed.add_field(name="Last reindex", value=built + (" · a reindex is running now" if service.reindexing else ""))
-        embed.add_field(name="Uptime", value=_duration(datetime.now(timezone.utc) - self.bot.started_at))
+        embed.add_field(
+            name="Last reindex", value=built + (" · a reindex is running now" if service.reindexing else "")
+        )
+        embed.add_field(name="Uptime", value=_duration(datetime.now(UTC) - self.bot.started_at))
         p50 = self.bot.latency_p50_ms()
         answered = len(self.bot.latencies_ms)
         embed.add_field(

@@ -8,7 +8,8 @@ import copy
 import json
 import zlib
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -147,9 +148,7 @@ class Gateway:
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=1 << 20)
         await ws.prepare(request)
         loop = asyncio.get_running_loop()
-        record = GatewayConnectionRecord(
-            index=len(self.connections), query=dict(request.query), opened_at=loop.time()
-        )
+        record = GatewayConnectionRecord(index=len(self.connections), query=dict(request.query), opened_at=loop.time())
         self.emu.gateway_connections.append(record)
         conn = GatewayConnection(ws, request, record)
         self.connections.append(conn)

@@ -192,8 +192,22 @@ class InteractionBuilder:
             if found is None:
                 raise ValueError(f"unknown channel {channel_id}")
             channel = found[0]
-            partial = {k: channel.get(k) for k in ("id", "name", "type", "last_message_id", "nsfw", "parent_id",
-                                                    "guild_id", "flags", "rate_limit_per_user", "topic", "position")}
+            partial = {
+                k: channel.get(k)
+                for k in (
+                    "id",
+                    "name",
+                    "type",
+                    "last_message_id",
+                    "nsfw",
+                    "parent_id",
+                    "guild_id",
+                    "flags",
+                    "rate_limit_per_user",
+                    "topic",
+                    "position",
+                )
+            }
             partial["permissions"] = str(self.member_permissions()) if self.guild else "0"
             resolved.setdefault("channels", {})[channel["id"]] = partial
             return channel["id"]

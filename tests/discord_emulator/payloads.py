@@ -5,7 +5,8 @@ Kept free of state so that the REST side and the gateway side describe an object
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .snowflake import iso_timestamp, snowflake_time
 

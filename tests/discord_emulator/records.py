@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -162,7 +163,7 @@ class Notifier:
             self._waiters.add(waiter)
             try:
                 await asyncio.wait_for(asyncio.shield(waiter), min(remaining, self.poll))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             finally:
                 self._waiters.discard(waiter)

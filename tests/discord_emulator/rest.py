@@ -31,8 +31,19 @@ MANAGE_MESSAGES = 1 << 13
 # Which callback types each interaction type accepts (docs: interaction callback type footnotes).
 _ALLOWED_CALLBACKS = {1: {1}, 2: {4, 5, 9, 12}, 3: {4, 5, 6, 7, 9, 12}, 4: {8}, 5: {4, 5, 6, 7, 12}}
 _GATEWAY_ONLY_GUILD_FIELDS = (
-    "joined_at", "large", "unavailable", "member_count", "voice_states", "members", "channels", "threads",
-    "presences", "stage_instances", "guild_scheduled_events", "soundboard_sounds", "lazy",
+    "joined_at",
+    "large",
+    "unavailable",
+    "member_count",
+    "voice_states",
+    "members",
+    "channels",
+    "threads",
+    "presences",
+    "stage_instances",
+    "guild_scheduled_events",
+    "soundboard_sounds",
+    "lazy",
 )
 _COMMANDS = "/applications/{application_id}/commands"
 _GUILD_COMMANDS = "/applications/{application_id}/guilds/{guild_id}/commands"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -459,7 +460,12 @@ class DiscordEmulator:
         return await self._notifier.wait_for(find, timeout, lambda: self._describe("bot message"))
 
     async def wait_for_gateway(
-        self, op: int | None = None, *, event: str | None = None, sent: bool = False, connection: int | None = None,
+        self,
+        op: int | None = None,
+        *,
+        event: str | None = None,
+        sent: bool = False,
+        connection: int | None = None,
         timeout: float = 5.0,
     ) -> tuple[GatewayConnectionRecord, dict[str, Any]]:
         """A gateway frame received from (or, with sent=True, sent to) the client: (connection, frame)."""

@@ -35,19 +35,17 @@ class SnowflakeGenerator:
             else:
                 self._increment = 0
             self._last_ms = now_ms
-            return (
-                ((now_ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 17) | (self._process << 12) | self._increment
-            )
+            return ((now_ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 17) | (self._process << 12) | self._increment
 
 
 def snowflake_time(snowflake: int) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, datetime.timezone.utc)
+    return datetime.datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, datetime.UTC)
 
 
 def iso_timestamp(moment: datetime.datetime | None = None) -> str:
     """ISO 8601 with microseconds and +00:00, as Discord writes `timestamp` fields."""
-    moment = moment or datetime.datetime.now(datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds")
+    moment = moment or datetime.datetime.now(datetime.UTC)
+    return moment.astimezone(datetime.UTC).isoformat(timespec="microseconds")
 
 
 def random_token(prefix: str = "aW50ZXJhY3Rpb246", length: int = 160) -> str:

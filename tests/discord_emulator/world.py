@@ -203,9 +203,7 @@ class World:
     ) -> dict[str, Any]:
         guild = self.get_guild(guild_id)
         channel_id = self.ids.next()
-        channel = payloads.text_channel(
-            channel_id, guild.id, name, position=len(guild.channels), overwrites=overwrites
-        )
+        channel = payloads.text_channel(channel_id, guild.id, name, position=len(guild.channels), overwrites=overwrites)
         guild.channels[channel_id] = channel
         return channel
 
