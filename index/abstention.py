@@ -23,17 +23,17 @@ RELATED_COVERAGE = 0.15
 
 
 def is_answerable(result: SearchResult, language: str) -> bool:
+    analysis, signals = result.analysis, result.signals
     # A question with no topic words left ("what happened in March?", "tl;dr of April") asks for an overview.
-    if result.overview or not result.question_terms or result.end_matter:
+    if analysis.is_recap or not analysis.terms or result.end_matter:
         return True
-    signals = result.signals
-    if signals.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
+    if analysis.unknown_names:  # "GPT-7", "Qwen 3", "Amazon Nova": names no digest mentions
         return False
-    if not signals.about_the_field:  # "where can I stream the snooker final?": not for this bot
+    if not is_about_the_field(result):  # "where can I stream the snooker final?": not for this bot
         return False
     if signals.matched_versions:  # "a tiny sd3 model for a potato pc": the product is there, however it is asked
         return True
-    if result.names_digest:  # "selon l'article en anglais, que doivent faire les organisations…": that article answers
+    if analysis.digest_language:  # "selon l'article en anglais, que doivent faire…": that article answers
         return True
     calibration = result.calibration
     close_in_meaning = (
@@ -48,7 +48,7 @@ def is_related(result: SearchResult, language: str) -> bool:
     """Close enough to offer as "maybe related"; the dense score counts under the same rule as above,
     and only for a passage sharing at least one of the question's words."""
     signals, calibration = result.signals, result.calibration
-    if not signals.about_the_field:  # the snooker final's nearest passage is no lead
+    if not is_about_the_field(result):  # the snooker final's nearest passage is no lead
         return False
     close_in_meaning = (
         language in calibration.languages and signals.dense_top >= calibration.related and signals.coverage > 0
@@ -56,5 +56,11 @@ def is_related(result: SearchResult, language: str) -> bool:
     return signals.coverage >= RELATED_COVERAGE or close_in_meaning
 
 
+def is_about_the_field(result: SearchResult) -> bool:
+    """AI news at all: by its words, or because the passages have the product version it names."""
+    return result.analysis.about_the_field or bool(result.signals.matched_versions)
+
+
 def should_abstain(result: SearchResult, language: str) -> bool:
-    return not result.period_covered or not result.hits or not is_answerable(result, language)
+    """The one place that decides whether to answer."""
+    return not result.analysis.period_covered or not result.hits or not is_answerable(result, language)

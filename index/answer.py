@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from .abstention import is_related, should_abstain
 from .chunking import split_sentences
 from .models import Answer, Hit, Period
+from .names import YEAR_NUMBER
 from .periods import asks_for_figure
-from .search import YEAR_NUMBER, SearchResult
+from .search import SearchResult
 from .tokens import tokenize
 
 Tokenizer = Callable[[str], list[str]]
@@ -101,8 +102,9 @@ def compose_answer(
     `tokenizer` is the search index's, so sentences match the question as passages did.
     """
     phrases = PHRASES.get(language, PHRASES["en"])
-    period = result.period
-    if not result.period_covered and period:
+    analysis = result.analysis
+    period = analysis.period
+    if not analysis.period_covered and period:
         text = phrases["no_period"].format(
             period=period_label(period, language), covered=_covered_label(covered, language)
         )
@@ -110,11 +112,11 @@ def compose_answer(
     if should_abstain(result, language):
         related = result.hits[:3] if result.hits and is_related(result, language) else []
         # Naming what is missing ("Suno") tells the member the bot understood, and that rephrasing won't help.
-        names = result.signals.unknown_names
+        names = analysis.unknown_names
         opening = phrases["not_mentioned"].format(names=phrases["or"].join(names)) if names else phrases["nothing"]
         text = opening + (" " + phrases["related"] if related else "")
         return Answer(question, text, abstained=True, sources=related, language=language, period=period)
-    return cite(question, result.hits, language, period, tokenizer, result.expansions, result.question_terms)
+    return cite(question, result.hits, language, period, tokenizer, analysis.expansions, list(analysis.terms))
 
 
 def _covered_label(months: list[str], language: str) -> str:

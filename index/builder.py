@@ -12,6 +12,7 @@ import numpy as np
 
 from . import store
 from .chunking import chunk_digest
+from .corpus import CorpusTables
 from .embedding import Embedder
 from .errors import DigestError, NewsbotError
 from .ingest import ingest_directory
@@ -83,8 +84,14 @@ def build_index(
     manifest = store.Manifest(
         model=embedder.name, dimension=embedder.dimension, chunk_count=len(chunks), digests=entries
     )
-    lexical = LexicalIndex.build(chunks)
-    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, lexical.save)
+    corpus = CorpusTables.build(chunks)
+    lexical = LexicalIndex.build(chunks, corpus.names)
+
+    def write_tables(directory: Path) -> None:
+        lexical.save(directory)
+        corpus.save(directory)
+
+    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, write_tables)
     report.digests = len(entries)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

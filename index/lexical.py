@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -52,8 +53,8 @@ class LexicalIndex:
         self.vocabulary = set(retriever.vocab_dict)
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> LexicalIndex:
-        names = corpus_names(chunks)
+    def build(cls, chunks: list[Chunk], names: frozenset[str] | None = None) -> LexicalIndex:
+        names = corpus_names(chunks) if names is None else names
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         corpus = [passage_tokens(chunk, names) or ["∅"] for chunk in chunks]
         retriever.index(corpus, show_progress=False)
@@ -77,7 +78,7 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
         return cls(retriever, size, names)
 
-    def best_of(self, alternatives: list[list[str]]) -> np.ndarray:
+    def best_of(self, alternatives: Sequence[Sequence[str]]) -> np.ndarray:
         """Sum over groups of the best-scoring token of each: a meaning counts once, however
         many of its translations a passage uses ("lancé", "dévoilé" and "publié" for "release")."""
         total = np.zeros(self.size, dtype=np.float32)

@@ -16,6 +16,7 @@ from . import store
 from .answer import compose_answer
 from .builder import BuildReport, ProgressCallback, build_index
 from .clean import replace_lookalikes
+from .corpus import CorpusTables
 from .embedding import Embedder, load_embedder
 from .errors import IndexMissingError, NewsbotError, QuestionError
 from .language import detect_language
@@ -77,7 +78,8 @@ class NewsService:
         except (OSError, ValueError) as error:  # an older build without it: rebuild in memory (fast)
             log.warning("lexical index unreadable (%s); rebuilding it in memory", error)
             lexical = None
-        return Searcher(stored, self.embedder, lexical, fusion=self.fusion)
+        corpus = CorpusTables.load(stored.directory, stored.chunks)
+        return Searcher(stored, self.embedder, lexical, fusion=self.fusion, corpus=corpus)
 
     def reindex(self, progress: ProgressCallback | None = None, show_progress_bar: bool = False) -> BuildReport:
         """Rebuild from the digests directory and swap the new index in; refuses to run twice at once."""

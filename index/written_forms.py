@@ -31,16 +31,28 @@ def written_words(text: str) -> set[str]:
 class WrittenForms:
     """The words the digests use, with look-ups by the start of a name and by one typo."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        texts = list(texts)
-        self.words: set[str] = set().union(*(written_words(text) for text in texts))
-        names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
-        self.names = frozenset(names)
+    def __init__(self, words: set[str], names: frozenset[str], proper_names: frozenset[str]) -> None:
+        self.words = words
+        self.names = names
         self.sorted_names = sorted(names)  # for names that start with a word ("keras" of "kerascv")
+        self.proper_names = proper_names
+        self.typos = TypoIndex(self.words, MIN_TYPO_LENGTH)  # "deepl" is not "deep" with a typo
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> WrittenForms:
+        texts = list(texts)
+        words: set[str] = set().union(*(written_words(text) for text in texts))
+        names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
         # Words also written in lower case somewhere ("Good" in a title, "good" in a sentence) are common words.
         lower_case = {fold(word) for text in texts for word in _LOWER_CASE_WORD.findall(text)}
-        self.proper_names = frozenset(names - lower_case)
-        self.typos = TypoIndex(self.words, MIN_TYPO_LENGTH)  # "deepl" is not "deep" with a typo
+        return cls(words, frozenset(names), frozenset(names - lower_case))
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"words": sorted(self.words), "names": self.sorted_names, "proper_names": sorted(self.proper_names)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[str]]) -> WrittenForms:
+        return cls(set(data["words"]), frozenset(data["names"]), frozenset(data["proper_names"]))
 
     def is_name(self, word: str) -> bool:
         """Whether the digests write this word as a name ("Mistral", "GPT-4.5"), not only as a common word."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.abstention import is_answerable, is_related
+from index.abstention import is_about_the_field, is_answerable, is_related
 from index.e5 import E5_CALIBRATION
 from index.embedding import MINILM_CALIBRATION, DenseCalibration
-from index.search import SearchResult, Signals
+from index.evidence import Signals
+from index.question import Intent, QuestionAnalysis
+from index.search import SearchResult
 from index.service import NewsService
 
 
@@ -153,7 +155,7 @@ def test_a_question_about_nothing_in_the_field_is_refused_without_leads(
     """No word of AI news, no name the digests write: an everyday question in the wrong channel."""
     answer = built_service.ask(question)
     assert answer.abstained and not answer.sources
-    assert not built_service.searcher.search(question, 5).signals.about_the_field
+    assert not is_about_the_field(built_service.searcher.search(question, 5))
 
 
 def test_an_unknown_subject_is_named_back_in_the_questions_language(built_service: NewsService) -> None:
@@ -186,13 +188,33 @@ def test_passages_sharing_no_word_with_the_question_are_not_offered_as_related(b
     assert answer.abstained and answer.sources == []
 
 
+def _analysis(terms: list[str], **fields) -> QuestionAnalysis:
+    """An analysis of a question on a topic the digests know, with the given fields."""
+    values = dict(
+        text=" ".join(terms),
+        language="en",
+        period=None,
+        period_explicit=False,
+        period_covered=True,
+        terms=tuple(terms),
+        asked_terms=(),
+        alternatives=(),
+        asked_alternatives=(),
+        unknown_names=(),
+        versioned_terms=(),
+        about_the_field=True,
+        intent=Intent.TOPIC,
+        end_matter_kinds=frozenset(),
+        digest_language=None,
+        asks_figure=False,
+    )
+    values.update(fields)
+    return QuestionAnalysis(**values)
+
+
 def _result(calibration: DenseCalibration, dense_top: float, coverage: float) -> SearchResult:
     return SearchResult(
-        hits=[],
-        period=None,
-        question_terms=["robot"],
-        signals=Signals(dense_top=dense_top, coverage=coverage),
-        calibration=calibration,
+        _analysis(["robot"]), signals=Signals(dense_top=dense_top, coverage=coverage), calibration=calibration
     )
 
 
@@ -204,24 +226,17 @@ def test_a_close_passage_vouches_for_an_answer_only_in_the_model_calibrated_lang
 
 
 def test_three_matched_terms_answer_however_diluted_the_question() -> None:
-    diluted = SearchResult(
-        hits=[], period=None, question_terms=["robot"], signals=Signals(dense_top=0.1, coverage=0.12, matched_terms=3)
-    )
+    diluted = SearchResult(_analysis(["robot"]), signals=Signals(dense_top=0.1, coverage=0.12, matched_terms=3))
     assert is_answerable(diluted, "fr")
     diluted.signals.matched_terms = 2
     assert not is_answerable(diluted, "fr")
 
 
 def test_a_question_pointing_at_a_digest_is_answered_from_it_unless_it_names_an_unknown_product() -> None:
-    pointed = SearchResult(
-        hits=[],
-        period=None,
-        question_terms=["organi"],
-        names_digest=True,
-        signals=Signals(dense_top=0.1, coverage=0.1, matched_terms=1),
-    )
+    signals = Signals(dense_top=0.1, coverage=0.1, matched_terms=1)
+    pointed = SearchResult(_analysis(["organi"], digest_language="en"), signals=signals)
     assert is_answerable(pointed, "fr")
-    pointed.signals.unknown_names = ["qwen3"]
+    pointed.analysis = _analysis(["organi"], digest_language="en", unknown_names=("qwen3",))
     assert not is_answerable(pointed, "fr")
 
 

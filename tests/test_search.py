@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
+from index.question import asked_terms, question_terms
 from index.search import DUPLICATE_JACCARD, Searcher, _jaccard
 from index.service import NewsService
 from index.tokens import tokenize
@@ -34,7 +35,7 @@ def test_the_right_passage_ranks_first(built_service: NewsService, question: str
 
 def test_a_named_month_restricts_the_answer_to_it(built_service: NewsService) -> None:
     result = _top(built_service, "What did Meta announce in March?")
-    assert result.period is not None and result.period.start == "2025-03"
+    assert result.analysis.period is not None and result.analysis.period.start == "2025-03"
     assert result.hits[0].chunk.month == "2025-03"
     april = _top(built_service, "What did Meta announce in April?")
     assert april.hits[0].chunk.month == "2025-04"
@@ -42,7 +43,7 @@ def test_a_named_month_restricts_the_answer_to_it(built_service: NewsService) ->
 
 def test_a_period_no_digest_covers_is_reported(built_service: NewsService) -> None:
     result = _top(built_service, "What did Nvidia announce in June 2019?")
-    assert result.period_covered is False and result.hits == []
+    assert result.analysis.period_covered is False and result.hits == []
 
 
 def test_no_near_duplicates_in_the_top_k(built_service: NewsService) -> None:
@@ -75,25 +76,25 @@ def test_every_fusion_mode_returns_ranked_hits(built_service: NewsService, fusio
 def test_a_question_naming_only_a_period_gets_that_months_overview(built_service: NewsService) -> None:
     for question in ["what happened last month?", "que s'est-il passé en avril ?"]:
         result = _top(built_service, question)
-        assert result.question_terms == []
+        assert result.analysis.terms == ()
         top = result.hits[0].chunk
         assert top.section[0].startswith("Synthèse"), top.section
-        assert top.month == result.period.start
+        assert top.month == result.analysis.period.start
 
 
 def test_unknown_words_map_to_typos_and_long_stems_only(built_service: NewsService) -> None:
     searcher = built_service.searcher
-    assert "pytorch" in searcher.cognates(["pytroch"])  # letters swapped
-    assert "llama4" not in searcher.cognates(["llama5"])  # another version is another product
-    assert not [w for w in searcher.cognates(["optimus"]) if w.startswith("optimi")]  # short shared stem
-    assert searcher.cognates(["model"]) == []  # known words are left alone
+    assert "pytorch" in searcher.corpus.cognates(["pytroch"])  # letters swapped
+    assert "llama4" not in searcher.corpus.cognates(["llama5"])  # another version is another product
+    assert not [w for w in searcher.corpus.cognates(["optimus"]) if w.startswith("optimi")]  # short shared stem
+    assert searcher.corpus.cognates(["model"]) == []  # known words are left alone
 
 
 def test_a_versioned_nickname_stands_for_the_name_the_table_gives(built_service: NewsService) -> None:
     searcher = built_service.searcher
-    assert searcher.nickname_of("mj7") == ["midjourney"]  # "mj" ~ Midjourney in the table
-    assert searcher.nickname_of("qwen3") == []  # no table entry: an unknown product, as before
-    assert searcher.nickname_of("gpt4o") == []  # a token the digests have needs no nickname
+    assert searcher.lexicon.nickname_of("mj7") == ["midjourney"]  # "mj" ~ Midjourney in the table
+    assert searcher.lexicon.nickname_of("qwen3") == []  # no table entry: an unknown product, as before
+    assert searcher.lexicon.nickname_of("gpt4o") == []  # a token the digests have needs no nickname
 
 
 def test_a_company_name_is_not_confused_with_a_common_word(built_service: NewsService) -> None:
@@ -143,11 +144,13 @@ def test_a_request_for_a_recap_gets_the_months_overview(built_service: NewsServi
 def test_chatter_is_dropped_only_around_a_recap(built_service: NewsService) -> None:
     searcher = built_service.searcher
     # Words no digest knows, in a sentence of their own, say who the recap is for.
-    assert searcher.question_terms("tldr pls? my boss wants it for tuesday's standup") == tokenize("tldr")
+    assert question_terms(searcher.lexicon, "tldr pls? my boss wants it for tuesday's standup") == tokenize("tldr")
     # Around a real topic they stay: an unknown name may be the very subject.
-    asked = searcher.question_terms("la veille parle de qwen 3 ? il paraît qu'il bat llama 4")
+    asked = question_terms(searcher.lexicon, "la veille parle de qwen 3 ? il paraît qu'il bat llama 4")
     assert set(tokenize("qwen 3")) <= set(asked)
-    assert searcher.question_terms("tldr of the oscars?") == tokenize("tldr of the oscars?")  # a lone sentence stays
+    assert question_terms(searcher.lexicon, "tldr of the oscars?") == tokenize(
+        "tldr of the oscars?"
+    )  # a lone sentence stays
 
 
 def test_a_recap_prefers_the_digests_own_summary_over_an_articles_opening(built_service: NewsService) -> None:
@@ -164,7 +167,7 @@ def test_a_relative_period_is_a_softer_preference_than_a_named_month(built_servi
 
     assert search.OUT_OF_PERIOD_FACTOR < search.OUT_OF_RELATIVE_PERIOD_FACTOR < 1
     loose = built_service.searcher.search("why was gpt-4o too flattering last month?", 5)
-    assert loose.period is not None and loose.period.start == "2025-03"
+    assert loose.analysis.period is not None and loose.analysis.period.start == "2025-03"
     assert any(hit.chunk.month == "2025-04" and "GPT-4o" in hit.chunk.text for hit in loose.hits[:3])
 
 
@@ -221,10 +224,10 @@ def test_asking_whats_new_at_a_company_gets_that_company_first(built_service: Ne
 def test_after_a_story_the_questions_own_words_count_more(built_service: NewsService) -> None:
     searcher = built_service.searcher
     story = "my cousin runs a small recruiting firm. they want software that reads faces on calls. is that banned in europe now?"
-    assert searcher.asked_terms(story) == ["ban", "europe"]
+    assert asked_terms(searcher.lexicon, story) == ["ban", "europe"]
     # A question first, then a clarification: all of it is the question; so is a single sentence.
-    assert searcher.asked_terms("y a un modele europeen qui est sorti ? genre pour les petites langues") == []
-    assert searcher.asked_terms("is that banned in europe now?") == []
+    assert asked_terms(searcher.lexicon, "y a un modele europeen qui est sorti ? genre pour les petites langues") == []
+    assert asked_terms(searcher.lexicon, "is that banned in europe now?") == []
     top = _top(built_service, story).hits[0].chunk
     assert "reconnaissance des émotions" in top.text
 
@@ -234,5 +237,5 @@ def test_a_compound_of_plain_words_is_counted_by_its_words(built_service: NewsSe
     searcher = built_service.searcher
     hyphenated = searcher.search("that cartoon-style portrait craze in march, did it overload the chatbot servers?", 5)
     spaced = searcher.search("that cartoon style portrait craze in march, did it overload the chatbot servers?", 5)
-    assert "cartoonstyle" in hyphenated.question_terms
+    assert "cartoonstyle" in hyphenated.analysis.terms
     assert hyphenated.signals.coverage == pytest.approx(spaced.signals.coverage)

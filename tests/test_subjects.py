@@ -68,7 +68,7 @@ def test_common_nouns_are_not_subjects(question: str) -> None:
 
 
 def test_a_name_must_be_written_the_same_way_not_just_share_a_stem() -> None:
-    written = WrittenForms(
+    written = WrittenForms.from_texts(
         ["La cohérence des modèles.", "Google publie KerasCV et des Startups lèvent des fonds.", "Le deep learning."]
     )
     assert not written.mentions("cohere")  # "cohérence" is a common word, not the company
@@ -87,7 +87,9 @@ def test_a_comparison_sets_two_words_against_each_other() -> None:
 
 
 def test_a_proper_name_is_never_written_in_lower_case() -> None:
-    forms = WrittenForms(["La communauté HF à Lyon publie PyTorch 2.7.", "Good models. A good start, with Good ideas."])
+    forms = WrittenForms.from_texts(
+        ["La communauté HF à Lyon publie PyTorch 2.7.", "Good models. A good start, with Good ideas."]
+    )
     assert forms.is_proper_name("hf") and forms.is_proper_name("lyon") and forms.is_proper_name("pytorch")
     assert forms.is_name("good") and not forms.is_proper_name("good")  # capitalised in a title, lower case elsewhere
 
