@@ -15,18 +15,13 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from index.answer import month_label
-from index.builder import BuildReport
-from index.errors import NewsbotError, QuestionError
-from index.evaluation import evaluate, load_cases
-from index.models import Answer
-from index.service import NewsService
+from index import Answer, BuildReport, NewsbotError, NewsService, QuestionError, evaluate, load_cases, month_label
 
 from .settings import BotSettings
 
 log = logging.getLogger("newsbot")
 
-DEFAULT_DATASET = Path("data/eval/dev.jsonl")
+DEFAULT_DATASET = Path("tests/fixtures/eval/heldout.jsonl")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,8 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from index.models import Answer
-from index.service import NewsService
+from index import Answer, NewsService
 
 from .checks import NotAdmin
 from .cooldown import QuestionCooldown

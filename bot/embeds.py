@@ -11,11 +11,7 @@ import re
 
 import discord
 
-from index.answer import month_label
-from index.builder import BuildReport
-from index.catalog import DigestSummary, Headline
-from index.chunking import split_sentences
-from index.models import Answer, Hit, Link
+from index import Answer, BuildReport, DigestSummary, Headline, Hit, Link, month_label, split_sentences
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

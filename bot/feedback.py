@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.models import Answer
+from index import Answer
 
 
 class FeedbackLog:

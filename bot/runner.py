@@ -11,8 +11,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from index.errors import NewsbotError
-from index.service import NewsService
+from index import NewsbotError, NewsService
 
 from .client import NewsBot, point_at_api
 from .logs import configure_logging

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
-from index.settings import IndexSettings
+from index import IndexSettings
 
 IdList = Annotated[list[int], NoDecode]
 

@@ -223,7 +223,11 @@ def key_sentences(
         )
         chosen.append(best)
         covered |= sentence_tokens[best]
-    # The size bound drops the lesser sentence, not the later one; the kept ones read in order.
+    return _within_size(sentences, chosen)
+
+
+def _within_size(sentences: list[str], chosen: list[int]) -> str:
+    """The chosen sentences in reading order; the size bound drops the lesser sentence, not the later one."""
     kept = chosen[:1]
     for index in chosen[1:]:
         if sum(len(sentences[i].strip()) + 1 for i in kept + [index]) - 1 <= MAX_EXCERPT_CHARS:

@@ -17,7 +17,7 @@ from .embedding import Embedder
 from .errors import DigestError, NewsbotError
 from .ingest import ingest_directory
 from .lexical import LexicalIndex
-from .models import Chunk
+from .models import Chunk, Digest
 from .settings import IndexSettings
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,26 @@ def build_index(
         raise NewsbotError(f"no usable digest found in {settings.digests_dir}")
 
     previous = _previous_index(settings.resolved_index_dir, embedder)
+    chunks, entries = _chunk_all(ingested.digests, settings.chunk_max_chars)
+    _compare(previous.manifest if previous else None, entries, report)
+
+    vectors = _embed(chunks, embedder, previous, report, progress, show_progress_bar)
+    manifest = store.Manifest(
+        model=embedder.name, dimension=embedder.dimension, chunk_count=len(chunks), digests=entries
+    )
+    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, _table_writer(chunks))
+    report.digests = len(entries)
+    report.chunks = len(chunks)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _chunk_all(digests: list[Digest], max_chars: int) -> tuple[list[Chunk], list[store.DigestEntry]]:
+    """Every digest's passages, in order, and what the manifest records of each digest."""
     chunks: list[Chunk] = []
     entries: list[store.DigestEntry] = []
-    for digest in ingested.digests:
-        digest_chunks = chunk_digest(digest, settings.chunk_max_chars)
+    for digest in digests:
+        digest_chunks = chunk_digest(digest, max_chars)
         chunks.extend(digest_chunks)
         entries.append(
             store.DigestEntry(
@@ -78,12 +94,11 @@ def build_index(
                 end_matter=digest.end_matter,
             )
         )
-    _compare(previous.manifest if previous else None, entries, report)
+    return chunks, entries
 
-    vectors = _embed(chunks, embedder, previous, report, progress, show_progress_bar)
-    manifest = store.Manifest(
-        model=embedder.name, dimension=embedder.dimension, chunk_count=len(chunks), digests=entries
-    )
+
+def _table_writer(chunks: list[Chunk]) -> Callable[[Path], None]:
+    """Writes the corpus-wide tables (BM25 index, corpus tables) into a build directory."""
     corpus = CorpusTables.build(chunks)
     lexical = LexicalIndex.build(chunks, corpus.names)
 
@@ -91,11 +106,7 @@ def build_index(
         lexical.save(directory)
         corpus.save(directory)
 
-    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, write_tables)
-    report.digests = len(entries)
-    report.chunks = len(chunks)
-    report.seconds = time.perf_counter() - started
-    return report
+    return write_tables
 
 
 def _previous_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:

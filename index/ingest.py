@@ -80,8 +80,9 @@ def read_digest(path: Path, root: Path) -> Digest:
     blocks, headings, end_matter = parse_blocks(body)
     if not blocks:
         raise DigestError(rel, "no readable text after cleanup")
-    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else path.stem)
-    month, source = _find_month(front, title, headings, path)
+    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else _first_line(body))
+    title = title or path.stem
+    month, source = _find_month(front, title, headings, path, body)
     language = detect_language(" ".join(block.text for block in blocks[:40]), default="fr")
     return Digest(
         path=rel,
@@ -263,7 +264,21 @@ def _continues_previous(line: str) -> bool:
     return line[0].islower() or line.startswith("([")
 
 
-def _find_month(front: dict, title: str, headings: list[str], path: Path) -> tuple[str, str]:
+def _first_line(body: str) -> str:
+    """A plain-text digest's first line, when it reads as a title ("Actualités IA — décembre 2024")."""
+    line = next((line.strip(" #*") for line in body.splitlines() if line.strip()), "")
+    looks_like_title = line and len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in _SENTENCE_END
+    return clean.clean_heading(line) if looks_like_title else ""
+
+
+# "2024-12_veille.txt", "digest_202412.md": a year then a month in the file name.
+_YEAR_MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
+# Where a digest without front matter or a dated title usually says its month: its first lines.
+OPENING_CHARS = 600
+
+
+def _find_month(front: dict, title: str, headings: list[str], path: Path, body: str) -> tuple[str, str]:
+    """The month a digest covers, from the most to the least explicit place that gives one."""
     value = front.get("date")
     if isinstance(value, (date, datetime)):
         return month_key(value.year, value.month), "front_matter"
@@ -271,13 +286,16 @@ def _find_month(front: dict, title: str, headings: list[str], path: Path) -> tup
         match = re.match(r"(\d{4})-(\d{1,2})", value.strip())
         if match:
             return month_key(int(match.group(1)), int(match.group(2))), "front_matter"
-    found = find_month_year(title)
-    if found:
-        return found, "title"
-    for heading in headings[:3]:
-        found = find_month_year(heading)
+    for source, text in [("title", title), *(("heading", heading) for heading in headings[:3])]:
+        found = find_month_year(text)
         if found:
-            return found, "heading"
+            return found, source
+    named = _YEAR_MONTH_IN_NAME.search(path.stem)
+    if named:
+        return month_key(int(named.group(1)), int(named.group(2))), "file_name"
+    found = find_month_year(body[:OPENING_CHARS])
+    if found:
+        return found, "opening"
     modified = datetime.fromtimestamp(path.stat().st_mtime)
     return month_key(modified.year, modified.month), "mtime"
 

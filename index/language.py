@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import re
 
-_FRENCH = frozenset(
-    "le la les des du de un une et est sont en dans pour par sur avec qui que quoi quel quelle "
-    "quels quelles au aux ce cette ces son sa ses leur plus pas ne a été ont fait qu il elle "
-    "nous vous on comment pourquoi quand où mois dernier annoncé lancé sorti".split()
-)
-_ENGLISH = frozenset(
-    "the a an and is are in of for by on with who what which when where how why did does do "
-    "this that these those its their more not has have was were been released announced "
-    "launched new about month last from".split()
-)
+from .wordlists import load_words
+
+_FRENCH = frozenset(load_words("french_markers"))
+_ENGLISH = frozenset(load_words("english_markers"))
 _WORD = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœ']+")
 
 

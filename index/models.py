@@ -60,7 +60,7 @@ class Digest:
     path: str  # relative to the data directory's parent, e.g. "data/digests/x.md"
     title: str
     month: str  # "YYYY-MM"
-    month_source: str  # front_matter | title | heading | mtime
+    month_source: str  # front_matter | title | heading | file_name | opening | mtime
     language: str  # "fr" | "en"
     blocks: list[Block]
     content_hash: str

@@ -109,6 +109,18 @@ def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
 def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases."""
     text = fold_question(question)
+    explicit = _explicit_period(question, text, newest_month)
+    if explicit:
+        return explicit
+    if newest_month:
+        relative = _relative_period(question, text, newest_month)
+        if relative:
+            return relative
+    return PeriodQuery(None, question, explicit=False)
+
+
+def _explicit_period(question: str, text: str, newest_month: str | None) -> PeriodQuery | None:
+    """A period named by months, a season, a span of years or a year."""
     months = _asked(list(_MONTH_YEAR.finditer(text)), text)
     if months:
         keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]
@@ -133,21 +145,25 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
         if _MEASURE.search(text):  # "how much went into genAI in 2024?": a yearly figure, reported the year after
             return PeriodQuery(period, question, explicit=True, measured=True)
         return PeriodQuery(period, _remove(question, text, [year]), True)
-    if newest_month:
-        text = _QUOTED.sub(lambda quote: " " * len(quote.group()), text)  # a title: "Latest Trends in AI"
-        previous = _PREVIOUS_MONTH.search(text)
-        if previous:
-            month = shift_month(newest_month, -1)
-            # "last month they said it would ship… did it, this month?": both months.
-            this_month = _THIS_MONTH.search(text)
-            if this_month:
-                spans = sorted([previous, this_month], key=lambda m: m.start())
-                return PeriodQuery(Period(month, newest_month), _remove(question, text, spans), explicit=False)
-            return PeriodQuery(Period(month, month), _remove(question, text, [previous]), explicit=False)
-        current = _CURRENT_MONTH.search(text)
-        if current:
-            return PeriodQuery(Period(newest_month, newest_month), _remove(question, text, [current]), explicit=False)
-    return PeriodQuery(None, question, explicit=False)
+    return None
+
+
+def _relative_period(question: str, text: str, newest_month: str) -> PeriodQuery | None:
+    """ "last month", "this month", "recently": anchored on the newest digest, not on today's date."""
+    text = _QUOTED.sub(lambda quote: " " * len(quote.group()), text)  # a title: "Latest Trends in AI"
+    previous = _PREVIOUS_MONTH.search(text)
+    if previous:
+        month = shift_month(newest_month, -1)
+        # "last month they said it would ship… did it, this month?": both months.
+        this_month = _THIS_MONTH.search(text)
+        if this_month:
+            spans = sorted([previous, this_month], key=lambda m: m.start())
+            return PeriodQuery(Period(month, newest_month), _remove(question, text, spans), explicit=False)
+        return PeriodQuery(Period(month, month), _remove(question, text, [previous]), explicit=False)
+    current = _CURRENT_MONTH.search(text)
+    if current:
+        return PeriodQuery(Period(newest_month, newest_month), _remove(question, text, [current]), explicit=False)
+    return None
 
 
 def _season_period(season: str, year: int) -> Period:

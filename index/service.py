@@ -17,7 +17,8 @@ from .answer import compose_answer
 from .builder import BuildReport, ProgressCallback, build_index
 from .clean import replace_lookalikes
 from .corpus import CorpusTables
-from .embedding import Embedder, load_embedder
+from .embedders import load_embedder
+from .embedding import Embedder
 from .errors import IndexMissingError, NewsbotError, QuestionError
 from .language import detect_language
 from .lexical import LexicalIndex

@@ -18,44 +18,24 @@ import re
 
 from .dates import fold_question
 from .tokens import is_stop_word, tokenize
+from .wordlists import alternation, load_words
 
 _NAME = r"(?P<name>[a-z][a-z0-9+.-]*[a-z0-9+]|[a-z])"
 # Not a name when one of these comes right before it.
-_DETERMINERS = frozenset(
-    "the a an this that these those their its his her our your my which what whose any some every each no "
-    "le la les l un une des du ce cet cette ces leur leurs son sa ses notre nos votre vos mon ma mes "
-    "quel quelle quels quelles chaque aucun aucune".split()
-)
+_DETERMINERS = frozenset(load_words("determiners"))
 # Days are no companies: "for monday's standup".
-_DAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
-)
+_DAYS = frozenset(load_words("weekdays"))
 # "did hackers release…", "did musicians sue…": people doing things, a common noun.
 _AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
 # An adjective before "AI" or "models" describes a kind of AI ("generative", "medical", "conversational",
 # "trending"), not its maker: "what about conversational AI?".
 _ADJECTIVE = re.compile(r"(?:ive|al|ic|ed|ing|ous|ble|ary|ent|ant|ful|less|ique|if|el|elle|ien|ienne)$")
 _KIND_OF = re.compile(r"\s+(?:ai|ia|models?|agents?|tools?|assistants?)\b")
-_ENGLISH_NEWS_VERBS = (
-    r"(?:release|launch|ship|drop|announce|unveil|show|publish|raise|introduce|debut|roll|put|present|reveal|"
-    r"acquire|buy|open[- ]?source|demo|update|add|partner|sign|"
-    r"say|warn|predict|tweet)"  # what a person says: "did hinton say anything about…"
-)
+_ENGLISH_NEWS_VERBS = alternation(load_words("english_news_verbs"))
 # After a bare noun, only verbs a company does: "ppl showed up", "results dropped" are no companies.
-_ENGLISH_NEWS_VERBS_PAST = (
-    r"(?:released|launched|shipped|announced|unveiled|raised|introduced|debuted|revealed|acquired|bought|"
-    r"open[- ]?sourced|warned|predicted|tweeted)"
-)
-_FRENCH_NEWS_VERBS = (
-    r"(?:sorti|sortir|lance|lancer|annonce|annoncer|leve|lever|devoile|devoiler|publie|publier|presente|"
-    r"presenter|rachete|racheter|achete|acheter|acquis|signe|signer|ouvert|mis|"
-    # What a person says: "bengio a dit quoi sur les risques ?"
-    r"dit|declare|affirme|averti|predit|tweete)"
-)
-_ADVERB = (  # "did perplexity ever ship", "mistral a enfin sorti"
-    r"(?:(?:ever|just|finally|already|also|really|actually|recently|officially|quietly|"
-    r"enfin|deja|encore|aussi|finalement|officiellement|recemment|vraiment)\s+)?"
-)
+_ENGLISH_NEWS_VERBS_PAST = alternation(load_words("english_news_verbs_past"))
+_FRENCH_NEWS_VERBS = alternation(load_words("french_news_verbs"))
+_ADVERB = rf"(?:{alternation(load_words('news_adverbs'))}\s+)?"  # "did perplexity ever ship"
 # A name given as an example of what is asked about ("la boîte qui fait les IDE genre IntelliJ")
 # describes it; it is not the subject.
 EXAMPLE_BEFORE = re.compile(

@@ -15,57 +15,12 @@ import Stemmer
 
 from .clean import replace_lookalikes
 from .dates import fold, fold_question
+from .wordlists import load_words
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
 TOKENIZER_VERSION = 22
 
-_STOP_WORDS = frozenset(
-    """
-    a an the and or but if of to in on at by for with from as is are was were be been being it its
-    this that these those there their they them he she his her we you your our i me my do does did
-    done has have had having not no so than then too very can could would should will shall may might
-    what which who whom whose when where why how about into over after before during between through
-    any all some more most other such only own same just also up down out off again further once here
-    give gimme tell say says said news latest recent recently new month months year digest digests please
-    le la les l un une des du de d et ou mais si à a au aux en dans sur par pour avec sans sous
-    est sont était été être ont avait avaient ce cet cette ces c ça cela celui celle qui que qu quoi
-    quel quelle quels quelles dont où quand comment pourquoi combien il elle ils elles on nous vous je
-    j me m te t se s son sa ses leur leurs notre nos votre vos mon ma mes ne n pas plus moins très
-    aussi y lui eux ai as avons avez fait faire dit quoi quelles est-ce ceux celles mois année
-    annees annee nouveau nouveaux nouvelle nouvelles dernier derniere derniers dernieres recemment
-    actualite actualites actu actus veille
-    whats what's s anything something thing things stuff guys hey hi hello now soon today yet still ever
-    get got go going gone make made much many lot lots put come coming came show showed shown call called
-    happen happened happening happens say saying know think want need help let like really actually
-    each every kind type one two ai ia intelligence artificial artificielle article articles
-    english anglais anglaise text texte digest talk talked talking mention mentioned
-    chez quoi neuf comme vaut sert parle parlait parler dit disent y a-t-il bientot bientôt
-    passe passer passes il ya eu quelqu quelque chose truc trucs alors donc voila voilà ok stp svp merci genre
-    lol lmao mdr ptdr btw tbh imo idk pls plz thx thanks ty bro mec wesh bonjour salut coucou yo
-    jan janv feb febr fev fevr apr avr jun juil jul aug sep sept oct nov dec
-    us since until while because whether though although via depuis pendant lors puisque
-    qd pq pk koi ki kel bcp tjrs
-    pourriez pouvez peux pourrais pourrait voudrais voulez veux aimerais souhaite souhaiterais
-    tu toi dois doit doivent devons devez devrait devraient fais font faisons faites selon must
-    vrai vraie vrais vraiment bosse bosser taf
-    contre vers entre parmi malgré envers hors dès durant avant après ainsi encore déjà toujours jamais
-    souvent ici là peu beaucoup trop tout tous toute toutes autre autres même chaque plusieurs
-    certains certaines sinon ni car
-    against without within among across toward towards upon around already always never often even
-    quite rather both either neither nor re ve ll someone somebody anyone anybody nobody moi
-    u ur ya b4 rn tho cuz coz bc ngl nouveauté nouveautés
-    went doing everything nothing behind derrière
-    explain explains explique expliquer expliquez dis dites donne donnez donner montre montrez couple
-    three four five six seven eight nine ten deux trois quatre cinq six sept huit neuf dix
-    people ppl folks everyone everybody gens
-    va vont aller allez gros grosse grosses jai chui jsuis vu plein grâce
-    gonna wanna gotta whatever kinda sorta see seen saw voir
-    suis es sommes êtes étais étions
-    exact exactly exacte exactement precisely précisément crois croire believe
-    fine okay soit soient sois soyons soyez vs versus
-    """.split()
-)
-_STOP_WORDS = frozenset(fold(word) for word in _STOP_WORDS)
+_STOP_WORDS = frozenset(fold(word) for word in load_words("stop_words"))
 
 # A word, possibly joined to version numbers by - or . ("gpt-4.5", "o4-mini", "gen-4").
 WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
@@ -130,7 +85,7 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
 
 # "GPT-3.5-class", "GPT-4-level": the product is GPT-3.5, the suffix only describes it.
 _DECIMAL_VERSION = re.compile(r"([a-z]+)\d+\.\d+")
-_DESCRIPTIVE_SUFFIXES = frozenset("class level style like based sized size grade type tier powered".split())
+_DESCRIPTIVE_SUFFIXES = frozenset(load_words("descriptive_suffixes"))
 
 
 def _drop_descriptive_suffix(word: str) -> str:

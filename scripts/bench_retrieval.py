@@ -1,6 +1,6 @@
 """Benchmark: retrieval latency per question, next to the query embedding alone.
 
-    .venv/bin/python scripts/bench_retrieval.py [--dataset data/eval/dev.jsonl] [--rounds 3]
+    .venv/bin/python scripts/bench_retrieval.py [--dataset tests/fixtures/eval/tuning.jsonl] [--rounds 3]
 
 Prints p50/p95 of the query embedding and of the whole retrieval (period parsing, BM25,
 FAISS, fusion, merging) measured in the same run, and their ratio: this machine is
@@ -21,7 +21,7 @@ from index.service import NewsService
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", type=Path, default=Path("data/eval/dev.jsonl"))
+    parser.add_argument("--dataset", type=Path, default=Path("tests/fixtures/eval/tuning.jsonl"))
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     service = NewsService(BotSettings())

@@ -1,11 +1,13 @@
-"""Shared fixtures: the bundled digests, temporary data directories, one embedder and one
-built index per session (loading the model and embedding the digests take seconds)."""
+"""Shared fixtures: the fixture digests, temporary data directories, one embedder and one
+built index per session (loading the model and embedding the digests take seconds).
+
+Tests never read the repository's live `data/` directory (the digests the app ships with, which
+admins change): their digests and question sets live in `tests/fixtures/`."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from index.embedding import Embedder
+from index.evaluation import EvalReport
 from index.service import NewsService
 from index.settings import BUNDLED_MODEL, IndexSettings
 
@@ -26,66 +29,45 @@ if TYPE_CHECKING:
     from bot.settings import BotSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_DIGESTS = REPO_ROOT / "data" / "digests"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+FIXTURE_DIGESTS = FIXTURES / "digests"  # copies of the three digests the app first shipped with
+EVAL_DIR = FIXTURES / "eval"  # tuning.jsonl and heldout.jsonl: questions about FIXTURE_DIGESTS
+UNSEEN = FIXTURES / "unseen"  # two more digests (digests/) and questions about them (questions.jsonl)
 
-# The three bundled digests, by the role they play in the tests.
+# The three fixture digests, by the role they play in the tests.
 DIGEST_EN = "000_8430d9c1cc8ec54b.txt"  # English, YAML front matter, mojibake title, affiliate footer
 DIGEST_APRIL = "001_ef2a3645dd1a3bf1.txt"  # French, April 2025, plain-text headings
 DIGEST_MARCH = "002_792bd4f9a76dcac6.txt"  # French, March 2025, Markdown, citation clusters
 
 
-# The issue's bar is hit@5 0.97; blind10 misses one cross-language question (31 of 32
-# answerable), so its floor is one question lower; blind18
-# misses "et meta du coup, on attend quoi d'eux pour la suite ?" (an outlook asked in chat French);
-# blind28, the worst first run so far (newcomers describing products instead of naming them), is
-# below the bar on all three: it misses "what does that english article about where AI is heading
-# tell companies to do?" (its conclusion) and "les grands thèmes de l'article" (labelled with the
-# keywords line, which only a question naming keywords is shown), and ranks four others second to
-# fourth. Its floors hold what it reaches, so it cannot drop further unnoticed.
-# blind29, blind31 and blind33 ask which links the English article ends with; their labels held the
-# Amazon URL with its affiliate tag, which the bot strips on purpose, and now hold it without the tag.
-# blind30 misses an English question on the AI Act's ban of emotion recognition at work, asked as
-# "a tool that guesses if candidates are stressed or lying".
-# blind31 (members who describe things in everyday words, no jargon, no names) is the worst first run
-# of all and stays below the bar on hit@1, and refuses one answerable question: a long story
-# ("marketing person here - we tried making short ad videos…") whose best-scoring passage is not the
-# one that answers (Runway Gen-4 is second); judging coverage on the top three instead answered seven
-# more unanswerable questions across the sets. Its floors hold where it stands.
-# blind33 refuses one answerable question ("quel intérêt de brancher l'intelligence directement sur les
-# objets connectés…", whose best passage is a meetup item, Edge AI second).
-_LOWER_HIT_AT_5 = {"blind10.jsonl": 0.96, "blind18.jsonl": 0.96, "blind28.jsonl": 0.93}
+def unanswerable_answered(report: EvalReport) -> int:
+    return len([o for o in report.outcomes if not o.case.answerable and not o.abstained])
 
 
-# The bar for hit@1 is 0.85; blind11 ranks five of its 32 answerable questions second, each behind
-# another passage that answers too (the March mention of scikit-learn 1.7 before April's item on it).
-_LOWER_HIT_AT_1 = {"blind11.jsonl": 0.84, "blind28.jsonl": 0.83, "blind31.jsonl": 0.84}
-_LOWER_MRR = {"blind28.jsonl": 0.87}
-_ALLOWED_FALSE_ABSTENTIONS = {"blind31.jsonl": 1, "blind33.jsonl": 1}
+def figures(report: EvalReport) -> dict[str, float]:
+    """The figures the quality gates hold (test_evaluation.GATE), from one evaluation report."""
+    return {
+        "hit_at_1": report.hit_at(1),
+        "hit_at_5": report.hit_at(5),
+        "mrr": report.mrr,
+        "false_abstentions": len(report.false_abstentions),
+        "unanswerable_answered": unanswerable_answered(report),
+    }
 
 
-EVAL_DIR = REPO_ROOT / "data" / "eval"
-
-
-def blind_sets() -> list[str]:
-    """Every shipped blind set, found on disk so that a newly added set is gated without editing a list."""
-    names = [path.name for path in EVAL_DIR.glob("blind*.jsonl")]
-    return sorted(names, key=lambda name: int(re.sub(r"\D", "", name) or 1))
-
-
-def min_hit_at_5(dataset: str) -> float:
-    return _LOWER_HIT_AT_5.get(dataset, 0.97)
-
-
-def min_hit_at_1(dataset: str) -> float:
-    return _LOWER_HIT_AT_1.get(dataset, 0.85)
-
-
-def min_mrr(dataset: str) -> float:
-    return _LOWER_MRR.get(dataset, 0.90)
-
-
-def max_false_abstentions(dataset: str) -> int:
-    return _ALLOWED_FALSE_ABSTENTIONS.get(dataset, 0)
+def assert_meets(measured: dict[str, float], gate: dict[str, float]) -> None:
+    """Every floor (`hit_at_1`, `hit_at_5`, `mrr`) and ceiling (`max_…`) the gate names is met."""
+    failures = [
+        f"{name} {measured[name]:.4f} < {gate[name]}"
+        for name in ("hit_at_1", "hit_at_5", "mrr")
+        if measured[name] < gate[name]
+    ]
+    failures += [
+        f"{name} {measured[name]} > {gate['max_' + name]}"
+        for name in ("false_abstentions", "unanswerable_answered")
+        if "max_" + name in gate and measured[name] > gate["max_" + name]
+    ]
+    assert not failures, f"{failures}; measured {measured}"
 
 
 def _scrub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,14 +98,17 @@ def _no_newsbot_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT
+def fixture_digests_dir() -> Path:
+    assert FIXTURE_DIGESTS.is_dir(), FIXTURE_DIGESTS
+    return FIXTURE_DIGESTS
 
 
 @pytest.fixture(scope="session")
-def bundled_digests_dir() -> Path:
-    assert BUNDLED_DIGESTS.is_dir(), BUNDLED_DIGESTS
-    return BUNDLED_DIGESTS
+def fixture_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`<tmp>/data` holding copies of the fixture digests in `digests/`, laid out as the app's data
+    directory, so that digests read relative to its parent are `data/digests/<name>` as in the app.
+    Shared by the session: tests must not modify it (`make_data_dir()` gives a copy of one's own)."""
+    return _make_data_dir(tmp_path_factory.mktemp("fixture-data"))
 
 
 @pytest.fixture
@@ -137,7 +122,7 @@ def _make_data_dir(base: Path, files: dict[str, str | bytes] | None = None, bund
     digests = data / "digests"
     digests.mkdir(parents=True, exist_ok=True)
     if bundled:
-        for source in sorted(BUNDLED_DIGESTS.iterdir()):
+        for source in sorted(FIXTURE_DIGESTS.iterdir()):
             if source.is_file():
                 shutil.copy2(source, digests / source.name)
     for name, content in (files or {}).items():
@@ -154,8 +139,8 @@ def _make_data_dir(base: Path, files: dict[str, str | bytes] | None = None, bund
 def make_data_dir(tmp_path: Path) -> Callable[..., Path]:
     """`make_data_dir(files=None, bundled=True)` -> `<tmp>/data` holding `digests/`.
 
-    Copies the bundled digests unless `bundled=False`; `files` maps names (inside
-    digests/) to text or bytes to write as well.
+    Copies the three fixture digests (tests/fixtures/digests) unless `bundled=False`; `files`
+    maps names (inside digests/) to text or bytes to write as well.
     """
 
     def factory(files: dict[str, str | bytes] | None = None, bundled: bool = True) -> Path:
@@ -174,13 +159,27 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def built_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> NewsService:
-    """A service over an index of the bundled digests, built once per session.
+    """A service over an index of the three fixture digests, built once per session.
 
     Tests must not modify it; copy `built_service.settings.data_dir` to change anything.
     """
     with pytest.MonkeyPatch.context() as monkeypatch:
         _scrub_environment(monkeypatch)
         data = _make_data_dir(tmp_path_factory.mktemp("built"))
+        service = NewsService(make_settings(data), embedder)
+        service.reindex()
+    return service
+
+
+@pytest.fixture(scope="session")
+def unseen_service(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> NewsService:
+    """A service over the three fixture digests plus the two unseen ones (tests/fixtures/unseen/digests:
+    December 2024 in French, May 2025 in English), built once per session. Tests must not modify it."""
+    unseen = {path.name: path.read_bytes() for path in sorted((UNSEEN / "digests").iterdir()) if path.is_file()}
+    assert len(unseen) == 2, sorted(unseen)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _scrub_environment(monkeypatch)
+        data = _make_data_dir(tmp_path_factory.mktemp("unseen"), unseen)
         service = NewsService(make_settings(data), embedder)
         service.reindex()
     return service

@@ -20,8 +20,8 @@ def _ingest(digests_dir: Path, root: Path) -> list[Digest]:
 
 
 @pytest.fixture(scope="module")
-def digests(bundled_digests_dir: Path, repo_root: Path) -> list[Digest]:
-    return _ingest(bundled_digests_dir, repo_root)
+def digests(fixture_data_dir: Path) -> list[Digest]:
+    return _ingest(fixture_data_dir / "digests", fixture_data_dir.parent)
 
 
 def _ids(digests: list[Digest], max_chars: int = DEFAULT_MAX_CHARS) -> dict[str, list[str]]:
@@ -42,7 +42,7 @@ def _span(block_text: str, piece: Chunk, cursor: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("max_chars", [DEFAULT_MAX_CHARS, 300])
-def test_chunk_invariants(digests, repo_root, max_chars):
+def test_chunk_invariants(digests, fixture_data_dir, max_chars):
     all_ids: list[str] = []
     for digest in digests:
         chunks = chunk_digest(digest, max_chars)
@@ -53,7 +53,7 @@ def test_chunk_invariants(digests, repo_root, max_chars):
         for chunk in chunks:
             assert chunk.text.strip() and chunk.text == chunk.text.strip()
             assert len(chunk.text) <= max_chars, (len(chunk.text), chunk.text[:60])
-            assert (repo_root / chunk.path).is_file()
+            assert (fixture_data_dir.parent / chunk.path).is_file()
             assert chunk.path == digest.path
             assert (chunk.month, chunk.language, chunk.digest_title) == (digest.month, digest.language, digest.title)
             assert any(chunk.text[:40] in text for text in block_texts)
@@ -71,8 +71,8 @@ def test_every_block_text_is_covered_by_its_chunks(digests):
             assert joined == digest.blocks[index].text, (digest.path, index)
 
 
-def test_chunk_ids_are_stable(digests, bundled_digests_dir, repo_root):
-    again = _ingest(bundled_digests_dir, repo_root)
+def test_chunk_ids_are_stable(digests, fixture_data_dir):
+    again = _ingest(fixture_data_dir / "digests", fixture_data_dir.parent)
     assert _ids(digests) == _ids(again)
     assert _ids(digests, 300) == _ids(digests, 300)
     assert all(len(chunk_id) == 16 for ids in _ids(digests).values() for chunk_id in ids)

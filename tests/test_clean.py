@@ -79,8 +79,8 @@ def test_is_affiliate():
 # --- extract_links / clean_passage on real lines ---------------------------------------------------
 
 
-def test_clean_passage_on_a_real_line_with_clusters_and_debris(bundled_digests_dir):
-    line = _digest_line(bundled_digests_dir, DIGEST_MARCH, "- **Recherche académique et sciences**")
+def test_clean_passage_on_a_real_line_with_clusters_and_debris(fixture_digests_dir):
+    line = _digest_line(fixture_digests_dir, DIGEST_MARCH, "- **Recherche académique et sciences**")
     assert "L37】" in line and "108】" in line and "#:~:text=" in line  # the debris is really there
 
     text, anchors = clean.clean_passage(line)
@@ -104,8 +104,8 @@ def test_clean_passage_on_a_real_line_with_clusters_and_debris(bundled_digests_d
     )
 
 
-def test_extract_links_on_a_runway_line_returns_clean_urls(bundled_digests_dir):
-    line = _digest_line(bundled_digests_dir, DIGEST_MARCH, "- **Runway")
+def test_extract_links_on_a_runway_line_returns_clean_urls(fixture_digests_dir):
+    line = _digest_line(fixture_digests_dir, DIGEST_MARCH, "- **Runway")
     marked, links = clean.extract_links(line)
     assert links and {link.url for link in links} == {RUNWAY_URL}
     assert all(
@@ -193,8 +193,8 @@ def test_word_counts_skips_words_a_citation_may_have_truncated():
 # --- is_promotional / clean_heading -----------------------------------------------------------------
 
 
-def test_is_promotional_on_the_real_affiliate_footer(bundled_digests_dir):
-    footer = _digest_line(bundled_digests_dir, DIGEST_EN, "Explore more about AI")
+def test_is_promotional_on_the_real_affiliate_footer(fixture_digests_dir):
+    footer = _digest_line(fixture_digests_dir, DIGEST_EN, "Explore more about AI")
     assert clean.is_promotional(footer)
     assert not clean.is_promotional("Runway a lancé Gen-4 ([TechCrunch](" + RUNWAY_URL + ")).")
     assert not clean.is_promotional("A paragraph with no link at all.")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DIGEST_APRIL, DIGEST_EN, REPO_ROOT
+from conftest import DIGEST_APRIL, DIGEST_EN, FIXTURE_DIGESTS
 
 TIMEOUT = 600
 
@@ -114,7 +114,7 @@ def test_ask_human_output(cli_root):
 def test_ask_without_index_builds_it_first(tmp_path):
     data = tmp_path / "data"
     (data / "digests").mkdir(parents=True)
-    shutil.copy2(REPO_ROOT / "data" / "digests" / DIGEST_EN, data / "digests")
+    shutil.copy2(FIXTURE_DIGESTS / DIGEST_EN, data / "digests")
     result = run_cli(tmp_path, "ask", "--json", "Which trends in explainable AI?", "--data", str(data))
     assert result.returncode == 0, result.stderr
     assert "built the index first: 1 digests" in result.stderr

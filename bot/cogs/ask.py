@@ -12,10 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.errors import NewsbotError, QuestionError
-from index.language import detect_language
-from index.models import Answer
-from index.settings import IndexSettings
+from index import Answer, IndexSettings, NewsbotError, QuestionError, detect_language
 
 from ..client import NO_MENTIONS, NewsBot, apology, interaction_language, new_reference
 from ..embeds import answer_embed, passage_embeds

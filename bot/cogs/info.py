@@ -8,8 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.answer import month_label
-from index.catalog import headlines, newest_digests
+from index import headlines, month_label, newest_digests
 
 from ..client import NO_MENTIONS, NewsBot, interaction_language
 from ..embeds import ANSWER_COLOUR, group_for_messages, headlines_embed
