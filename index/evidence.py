@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .corpus import CorpusTables
-from .dates import fold
 from .lexical import Expander
 from .question import QuestionAnalysis
-from .tokens import WORD
 
 
 @dataclass
@@ -46,10 +44,9 @@ def gather_signals(
     for phrase, translations in expander.phrases(list(analysis.terms)):  # "traitement du langage" ~ "NLP"
         if best_terms & translations:
             found |= phrase
-    counted = _counted_terms(analysis, corpus)
-    total = sum(corpus.idf(t) for t in counted)
+    total = sum(corpus.idf(t) for t in terms)
     # Weighted by rarity: matching "GPT-4.5" says more than matching "model"; a term no digest has weighs the most.
-    coverage = sum(corpus.idf(t) for t in found & counted) / total if total else 0.0
+    coverage = sum(corpus.idf(t) for t in found & terms) / total if total else 0.0
     return Signals(
         dense_top=float(dense.max()) if len(dense) else 0.0,
         lexical_top=float(lexical.max()) if len(lexical) else 0.0,
@@ -57,11 +54,3 @@ def gather_signals(
         matched_terms=len(found),
         matched_versions=sorted(t for t in set(analysis.versioned_terms) if t in hit_terms),
     )
-
-
-def _counted_terms(analysis: QuestionAnalysis, corpus: CorpusTables) -> set[str]:
-    """The terms coverage counts: "cartoon-style" by its words, not also as "cartoonstyle", which no digest writes."""
-    joined = {
-        word.replace("-", "") for word in WORD.findall(fold(analysis.text).lower()) if "-" in word and word.isascii()
-    }
-    return {t for t in analysis.terms if not (t in joined and not corpus.has(t) and t.isalpha())}

@@ -78,9 +78,12 @@ def read_digest(path: Path, root: Path) -> Digest:
     front, body = split_front_matter(text)
     body = clean.repair_truncated_words(body, clean.word_counts(body))
     blocks, headings, end_matter = parse_blocks(body)
+    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else "")
+    if not title:  # a plain-text digest: its opening lines, when they read as a title, are one
+        title, untitled = _title_lines(body)
+        blocks = parse_blocks(untitled)[0] if title and _has_words(untitled) else blocks
     if not blocks:
         raise DigestError(rel, "no readable text after cleanup")
-    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else _first_line(body))
     title = title or path.stem
     month, source = _find_month(front, title, headings, path, body)
     language = detect_language(" ".join(block.text for block in blocks[:40]), default="fr")
@@ -264,11 +267,18 @@ def _continues_previous(line: str) -> bool:
     return line[0].islower() or line.startswith("([")
 
 
-def _first_line(body: str) -> str:
-    """A plain-text digest's first line, when it reads as a title ("Actualités IA — décembre 2024")."""
-    line = next((line.strip(" #*") for line in body.splitlines() if line.strip()), "")
-    looks_like_title = line and len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in _SENTENCE_END
-    return clean.clean_heading(line) if looks_like_title else ""
+def _title_lines(body: str) -> tuple[str, str]:
+    """A plain-text digest's title ("Actualités IA — décembre 2024") and the body without it: the first
+    paragraph, when each of its lines is short and ends without a full stop (a title, then maybe a subtitle)."""
+    paragraph = body.lstrip().split("\n\n", 1)
+    lines = [line.strip(" #*") for line in paragraph[0].splitlines() if line.strip()]
+    if not lines or len(lines) > 3 or not all(_reads_as_title(line) for line in lines):
+        return "", body
+    return clean.clean_heading(lines[0]), paragraph[1] if len(paragraph) > 1 else ""
+
+
+def _reads_as_title(line: str) -> bool:
+    return len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in _SENTENCE_END
 
 
 # "2024-12_veille.txt", "digest_202412.md": a year then a month in the file name.

@@ -23,10 +23,6 @@ from .wordlists import alternation, load_words
 _NAME = r"(?P<name>[a-z][a-z0-9+.-]*[a-z0-9+]|[a-z])"
 # Not a name when one of these comes right before it.
 _DETERMINERS = frozenset(load_words("determiners"))
-# Days are no companies: "for monday's standup".
-_DAYS = frozenset(load_words("weekdays"))
-# "did hackers release…", "did musicians sue…": people doing things, a common noun.
-_AGENT_PLURAL = re.compile(r"(?:ers|ors|ists|ians|ants|ents|eurs|istes|iens)$")
 # An adjective before "AI" or "models" describes a kind of AI ("generative", "medical", "conversational",
 # "trending"), not its maker: "what about conversational AI?".
 _ADJECTIVE = re.compile(r"(?:ive|al|ic|ed|ing|ous|ble|ary|ent|ant|ful|less|ique|if|el|elle|ien|ienne)$")
@@ -105,12 +101,7 @@ def named_subjects(question: str) -> list[str]:
         for match in pattern.finditer(text):
             name = match.group("name")
             before = text[: match.start("name")]
-            if (
-                name in _DAYS
-                or _AGENT_PLURAL.search(name)
-                or _after_determiner(before.split())
-                or EXAMPLE_BEFORE.search(before)
-            ):
+            if _after_determiner(before.split()) or EXAMPLE_BEFORE.search(before):
                 continue
             if _ADJECTIVE.search(name) and _KIND_OF.match(text, match.end("name")):  # "what about conversational AI?"
                 continue
@@ -119,7 +110,7 @@ def named_subjects(question: str) -> list[str]:
     for pattern in _MULTIWORD_SLOTS:
         for match in pattern.finditer(text):
             words = match.group("name").split()
-            if any(word in _DETERMINERS or is_stop_word(word) for word in words) or _AGENT_PLURAL.search(words[-1]):
+            if any(word in _DETERMINERS or is_stop_word(word) for word in words):
                 continue
             if match.group("name") not in found:
                 found.append(match.group("name"))

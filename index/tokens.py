@@ -18,7 +18,7 @@ from .dates import fold, fold_question
 from .wordlists import load_words
 
 # Bump when tokenize() changes: a lexical index saved by another version is rebuilt on load.
-TOKENIZER_VERSION = 22
+TOKENIZER_VERSION = 23
 
 _STOP_WORDS = frozenset(fold(word) for word in load_words("stop_words"))
 

@@ -22,6 +22,9 @@ def test_a_plain_text_first_line_is_the_title_and_gives_the_month(tmp_path: Path
     text = "Actualités IA — décembre 2024\nRevue mensuelle\n\n1. OpenAI lance o1. Le modèle est disponible.\n"
     digest = _digest(tmp_path, "veille.txt", text)
     assert (digest.title, digest.month, digest.month_source) == ("Actualités IA — décembre 2024", "2024-12", "title")
+    # The title and its subtitle are no passage: a recap quotes the opening news, not "Revue mensuelle".
+    assert all("Revue mensuelle" not in block.text for block in digest.blocks)
+    assert digest.blocks[0].text.startswith("OpenAI lance o1")
 
 
 def test_the_file_name_dates_a_digest_whose_text_does_not(tmp_path: Path) -> None:

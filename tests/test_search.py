@@ -230,12 +230,3 @@ def test_after_a_story_the_questions_own_words_count_more(built_service: NewsSer
     assert asked_terms(searcher.lexicon, "is that banned in europe now?") == []
     top = _top(built_service, story).hits[0].chunk
     assert "reconnaissance des émotions" in top.text
-
-
-def test_a_compound_of_plain_words_is_counted_by_its_words(built_service: NewsService) -> None:
-    """ "cartoon-style" is "cartoon" and "style", not also an unknown "cartoonstyle" diluting what matched."""
-    searcher = built_service.searcher
-    hyphenated = searcher.search("that cartoon-style portrait craze in march, did it overload the chatbot servers?", 5)
-    spaced = searcher.search("that cartoon style portrait craze in march, did it overload the chatbot servers?", 5)
-    assert "cartoonstyle" in hyphenated.analysis.terms
-    assert hyphenated.signals.coverage == pytest.approx(spaced.signals.coverage)

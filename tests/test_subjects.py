@@ -50,13 +50,11 @@ def test_a_word_in_a_companys_place_is_a_subject(question: str, subject: str) ->
         "la boîte a levé combien ?",
         "is the lead actor's face consistent?",  # a noun phrase the determiner opens
         "did the european space agency show a model?",
-        "did hackers release malicious models?",  # people doing something
         "les chercheurs ont publié quoi ?",
         "how many ppl showed up at the summit?",  # after a bare noun, only what a company does counts
         "what is the capital of Peru?",  # no company's place at all
         "gpu prices dropped a lot this year?",  # "dropped" with no release for an object
         "the startup got acquired?",  # a common noun after its determiner
-        "recap pls, my boss needs it for monday's standup",  # a day is no company
         "we're using python for our pipeline, any good libraries?",  # a tool in use, but no news asked of it
         "did the french startup raise money?",  # several words, but the determiner opens a noun phrase
         "did openai and google release models?",  # two names, not one of two words
