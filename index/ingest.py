@@ -11,13 +11,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
 from . import clean
-from .dates import find_month_year, month_key
+from .dating import SENTENCE_END, find_month, title_lines
 from .errors import DigestError
 from .language import detect_language
 from .models import Block, Digest, EndMatter, unique_links
@@ -35,7 +34,6 @@ _DASH_OR_COLON = re.compile(r"[–—:-]")
 # Trailers that list keywords or bare source labels rather than news: end matter, not passages.
 _METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
 _KEYWORDS_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\b", re.IGNORECASE)
-_SENTENCE_END = '.!?:;,…)]»"'
 
 
 @dataclass
@@ -80,12 +78,12 @@ def read_digest(path: Path, root: Path) -> Digest:
     blocks, headings, end_matter = parse_blocks(body)
     title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else "")
     if not title:  # a plain-text digest: its opening lines, when they read as a title, are one
-        title, untitled = _title_lines(body)
+        title, untitled = title_lines(body)
         blocks = parse_blocks(untitled)[0] if title and _has_words(untitled) else blocks
     if not blocks:
         raise DigestError(rel, "no readable text after cleanup")
     title = title or path.stem
-    month, source = _find_month(front, title, headings, path, body)
+    month, source = find_month(front, title, headings, path, body)
     language = detect_language(" ".join(block.text for block in blocks[:40]), default="fr")
     return Digest(
         path=rel,
@@ -256,7 +254,7 @@ def _is_plain_heading(line: str, before: str, after: str) -> bool:
         and not after
         and len(line) <= 100
         and len(line.split()) <= 14
-        and line[-1] not in _SENTENCE_END
+        and line[-1] not in SENTENCE_END
         and not line[0].islower()
         and "](" not in line
     )
@@ -265,49 +263,6 @@ def _is_plain_heading(line: str, before: str, after: str) -> bool:
 def _continues_previous(line: str) -> bool:
     """A paragraph starting in lower case, or with a citation, was split off the one before."""
     return line[0].islower() or line.startswith("([")
-
-
-def _title_lines(body: str) -> tuple[str, str]:
-    """A plain-text digest's title ("Actualités IA — décembre 2024") and the body without it: the first
-    paragraph, when each of its lines is short and ends without a full stop (a title, then maybe a subtitle)."""
-    paragraph = body.lstrip().split("\n\n", 1)
-    lines = [line.strip(" #*") for line in paragraph[0].splitlines() if line.strip()]
-    if not lines or len(lines) > 3 or not all(_reads_as_title(line) for line in lines):
-        return "", body
-    return clean.clean_heading(lines[0]), paragraph[1] if len(paragraph) > 1 else ""
-
-
-def _reads_as_title(line: str) -> bool:
-    return len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in _SENTENCE_END
-
-
-# "2024-12_veille.txt", "digest_202412.md": a year then a month in the file name.
-_YEAR_MONTH_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_.]?(0[1-9]|1[0-2])(?!\d)")
-# Where a digest without front matter or a dated title usually says its month: its first lines.
-OPENING_CHARS = 600
-
-
-def _find_month(front: dict, title: str, headings: list[str], path: Path, body: str) -> tuple[str, str]:
-    """The month a digest covers, from the most to the least explicit place that gives one."""
-    value = front.get("date")
-    if isinstance(value, (date, datetime)):
-        return month_key(value.year, value.month), "front_matter"
-    if isinstance(value, str):
-        match = re.match(r"(\d{4})-(\d{1,2})", value.strip())
-        if match:
-            return month_key(int(match.group(1)), int(match.group(2))), "front_matter"
-    for source, text in [("title", title), *(("heading", heading) for heading in headings[:3])]:
-        found = find_month_year(text)
-        if found:
-            return found, source
-    named = _YEAR_MONTH_IN_NAME.search(path.stem)
-    if named:
-        return month_key(int(named.group(1)), int(named.group(2))), "file_name"
-    found = find_month_year(body[:OPENING_CHARS])
-    if found:
-        return found, "opening"
-    modified = datetime.fromtimestamp(path.stat().st_mtime)
-    return month_key(modified.year, modified.month), "mtime"
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -157,111 +157,140 @@ def table_row(label: str, f: dict[str, float]) -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "answerability.json")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        service = build_service(Path(tmp) / "data")
-        tuning, heldout = measure(service, EVAL / "tuning.jsonl"), measure(service, EVAL / "heldout.jsonl")
-        model_name = service.embedder.name
+@dataclass
+class Pool:
+    """One question pool's measurements as arrays: the weighed rows' features and labels, every row's
+    label and what the rules decide."""
 
-    def arrays(rows: list[Measured]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rows: list[Measured]
+    values: np.ndarray
+    weighed_answerable: np.ndarray
+    answerable: np.ndarray
+    rules_abstain: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[Measured]) -> Pool:
         weighed = [row for row in rows if row.settled is None]
-        return (
+        return cls(
+            rows,
             np.array([row.values for row in weighed]),
             np.array([row.answerable for row in weighed]),
             np.array([row.answerable for row in rows]),
             np.array([row.rules_abstain for row in rows]),
         )
 
-    values, answerable, tuning_answerable, tuning_rules = arrays(tuning)
-    heldout_values, _, heldout_answerable, heldout_rules = arrays(heldout)
+
+@dataclass
+class Outcome:
+    """The chosen model and how it and the rules measure on both pools."""
+
+    model: AnswerabilityModel
+    penalty: float
+    losses: dict[float, float]
+    results: dict[str, dict[str, dict[str, float]]]
+    trade_off: list[dict[str, Any]]
+    beats: bool
+
+
+def choose(tuning: Pool, heldout: Pool) -> Outcome:
+    """L2 by cross-validated log-loss; the highest threshold refusing no more answerable tuning questions
+    than the rules (refuse when p < threshold); then both pools measured for the rules and the model."""
+    values, answerable = tuning.values, tuning.weighed_answerable
     fold = stratified_folds(answerable)
-    losses = {
-        penalty: log_loss(cross_validated(values, answerable, penalty, fold), answerable) for penalty in PENALTIES
-    }
+    losses = {p: log_loss(cross_validated(values, answerable, p, fold), answerable) for p in PENALTIES}
     penalty = min(losses, key=lambda k: losses[k])
     cv = cross_validated(values, answerable, penalty, fold)
-    # The highest threshold refusing no more answerable tuning questions than the rules (refuse when p < threshold).
-    allowed = int((tuning_rules & tuning_answerable).sum())
+    allowed = int((tuning.rules_abstain & tuning.answerable).sum())
     threshold = float(np.sort(cv[answerable])[allowed])
     model = fit(values, answerable, penalty, threshold)
-    heldout_p = probabilities(model, heldout_values)
+    heldout_p = probabilities(model, heldout.values)
 
-    results: dict[str, dict[str, dict[str, float]]] = {
-        "rules": {
-            "tuning": figures(tuning_rules, tuning_answerable),
-            "heldout": figures(heldout_rules, heldout_answerable),
-        },
-        "model": {
-            "tuning_cv": figures(model_abstains(tuning, cv, threshold), tuning_answerable),
-            "heldout": figures(model_abstains(heldout, heldout_p, threshold), heldout_answerable),
-        },
-    }
-    rules_h, model_h = results["rules"]["heldout"], results["model"]["heldout"]
+    def measured(t: float) -> dict[str, dict[str, float]]:
+        return {
+            "tuning_cv": figures(model_abstains(tuning.rows, cv, t), tuning.answerable),
+            "heldout": figures(model_abstains(heldout.rows, heldout_p, t), heldout.answerable),
+        }
+
+    rules = {"tuning": figures(tuning.rules_abstain, tuning.answerable)}
+    rules["heldout"] = figures(heldout.rules_abstain, heldout.answerable)
+    results = {"rules": rules, "model": measured(threshold)}
+    trade_off = [{"threshold": t, **measured(t)} for t in sorted({*TRADE_OFF_THRESHOLDS, threshold})]
+    rules_h, model_h = rules["heldout"], results["model"]["heldout"]
     beats = model_h["answerable_refused"] <= rules_h["answerable_refused"] and (
         model_h["unanswerable_answered"] < rules_h["unanswerable_answered"]
     )
-    trade_off: list[dict[str, Any]] = [
-        {
-            "threshold": t,
-            "tuning_cv": figures(model_abstains(tuning, cv, t), tuning_answerable),
-            "heldout": figures(model_abstains(heldout, heldout_p, t), heldout_answerable),
-        }
-        for t in sorted({*TRADE_OFF_THRESHOLDS, round(threshold, 4)})
-    ]
+    return Outcome(model, penalty, losses, results, trade_off, beats)
 
-    print(f"L2 penalty by {FOLDS}-fold CV log-loss: " + ", ".join(f"{k:g}: {v:.4f}" for k, v in losses.items()))
-    print(f"chosen L2 {penalty:g}; threshold {threshold:.4f} (answer when p >= threshold)\n")
+
+def print_report(outcome: Outcome) -> None:
+    results, model = outcome.results, outcome.model
+    losses = ", ".join(f"{k:g}: {v:.4f}" for k, v in outcome.losses.items())
+    print(f"L2 penalty by {FOLDS}-fold CV log-loss: {losses}")
+    print(f"chosen L2 {outcome.penalty:g}; threshold {model.threshold:.4f} (answer when p >= threshold)\n")
     print(f"{'':34} {'precision':>9} {'recall':>7} {'ans.refus.':>10} {'unans.answered':>14}")
     print(table_row("rules, tuning", results["rules"]["tuning"]))
     print(table_row(f"model, tuning ({FOLDS}-fold CV)", results["model"]["tuning_cv"]))
-    print(table_row("rules, held-out", rules_h))
-    print(table_row("model, held-out (fitted on tuning)", model_h))
+    print(table_row("rules, held-out", results["rules"]["heldout"]))
+    print(table_row("model, held-out (fitted on tuning)", results["model"]["heldout"]))
     print("\ntrade-off over thresholds (model):")
-    for row in trade_off:
+    for row in outcome.trade_off:
         print(table_row(f"  p < {row['threshold']:.4f}, tuning CV", row["tuning_cv"]))
         print(table_row(f"  p < {row['threshold']:.4f}, held-out", row["heldout"]))
     print("\ncoefficients (standardised features):")
-    for name, coefficient in zip(FEATURES, model.coefficients):
+    for name, coefficient in zip(FEATURES, model.coefficients, strict=True):
         print(f"  {name:18} {coefficient:+.3f}")
     print(f"  {'intercept':18} {model.intercept:+.3f}")
-    verdict = (
-        "the model beats the rules on held-out"
-        if beats
-        else "the model does not beat the rules on held-out (fewer unanswerable answered with no more answerable refused)"
-    )
-    print(f"\n{verdict}")
+    beats = "beats" if outcome.beats else "does not beat"
+    print(f"\nthe model {beats} the rules on held-out (fewer unanswerable answered, no more answerable refused)")
 
-    stored = {
+
+def stored(outcome: Outcome, weighed: np.ndarray, model_name: str) -> dict[str, Any]:
+    """What `index/data/answerability.json` keeps: the model, what it was fitted on, and its measurements."""
+    model = outcome.model
+    return {
         "about": "Logistic regression: P(answerable) from index.answerability.features, standardised by mean and scale.",
         "fitted": datetime.date.today().isoformat(),
         "fitted_on": {
             "questions": "tests/fixtures/eval/tuning.jsonl",
-            "weighed_questions": int(len(answerable)),
-            "weighed_unanswerable": int((~answerable).sum()),
+            "weighed_questions": int(len(weighed)),
+            "weighed_unanswerable": int((~weighed).sum()),
             "digests": sorted(path.name for path in DIGESTS.iterdir() if path.is_file()),
             "embedding_model": model_name,
         },
         "features": [
             {"name": name, "mean": float(mean), "scale": float(scale), "coefficient": float(coefficient)}
-            for name, mean, scale, coefficient in zip(FEATURES, model.means, model.scales, model.coefficients)
+            for name, mean, scale, coefficient in zip(
+                FEATURES, model.means, model.scales, model.coefficients, strict=True
+            )
         ],
         "intercept": model.intercept,
-        "threshold": threshold,
-        "l2": penalty,
+        "threshold": model.threshold,
+        "l2": outcome.penalty,
         "cross_validation": {
             "folds": FOLDS,
             "seed": SEED,
-            "log_loss_by_l2": {f"{k:g}": round(v, 5) for k, v in losses.items()},
+            "log_loss_by_l2": {f"{k:g}": round(v, 5) for k, v in outcome.losses.items()},
             "threshold_rule": "highest threshold refusing no more answerable tuning questions than the rules",
         },
-        "measured": results,
-        "trade_off": trade_off,
-        "beats_rules_on_heldout": beats,
+        "measured": outcome.results,
+        "trade_off": outcome.trade_off,
+        "beats_rules_on_heldout": outcome.beats,
     }
-    args.out.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "index" / "data" / "answerability.json")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        service = build_service(Path(tmp) / "data")
+        tuning = Pool.of(measure(service, EVAL / "tuning.jsonl"))
+        heldout = Pool.of(measure(service, EVAL / "heldout.jsonl"))
+        model_name = service.embedder.name
+    outcome = choose(tuning, heldout)
+    print_report(outcome)
+    data = stored(outcome, tuning.weighed_answerable, model_name)
+    args.out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
 
 
