@@ -19,9 +19,10 @@ from .clean import replace_lookalikes
 from .corpus import CorpusTables
 from .embedders import load_embedder
 from .embedding import Embedder
-from .errors import IndexMissingError, NewsbotError, QuestionError
+from .errors import IndexMissingError, QuestionError
 from .language import detect_language
 from .lexical import LexicalIndex
+from .locking import BuildInProgress, exclusive_build
 from .models import Answer
 from .search import Searcher
 from .settings import IndexSettings
@@ -29,8 +30,8 @@ from .settings import IndexSettings
 log = logging.getLogger(__name__)
 
 
-class ReindexInProgress(NewsbotError):
-    """A reindex is already running."""
+class ReindexInProgress(BuildInProgress):
+    """A reindex is already running, in this process or another."""
 
 
 class NewsService:
@@ -87,13 +88,16 @@ class NewsService:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report = build_index(self.settings, self.embedder, progress, show_progress_bar)
-            stored = store.load_index(self.settings.resolved_index_dir, model=self.embedder.name)
+            with exclusive_build(self.settings.resolved_index_dir):  # no other process builds meanwhile
+                report = build_index(self.settings, self.embedder, progress, show_progress_bar)
+                stored = store.load_index(self.settings.resolved_index_dir, model=self.embedder.name)
             self._searcher = self._make_searcher(stored)  # one assignment: the swap
-            self.last_build = report
-            return report
+        except BuildInProgress as error:
+            raise ReindexInProgress(str(error)) from None
         finally:
             self._build_lock.release()
+        self.last_build = report
+        return report
 
     @property
     def reindexing(self) -> bool:
