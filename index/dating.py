@@ -23,14 +23,14 @@ def title_lines(body: str) -> tuple[str, str]:
     """A plain-text digest's title ("Actualités IA — décembre 2024") and the body without it: the first
     paragraph, when each of its lines is short and ends without a full stop (a title, then maybe a subtitle)."""
     paragraph = body.lstrip().split("\n\n", 1)
-    lines = [line.strip(" #*") for line in paragraph[0].splitlines() if line.strip()]
+    lines = [stripped for line in paragraph[0].splitlines() if (stripped := line.strip(" #*"))]
     if not lines or len(lines) > 3 or not all(_reads_as_title(line) for line in lines):
         return "", body
     return clean.clean_heading(lines[0]), paragraph[1] if len(paragraph) > 1 else ""
 
 
 def _reads_as_title(line: str) -> bool:
-    return len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in SENTENCE_END
+    return bool(line) and len(line) <= 100 and len(line.split()) <= 14 and line[-1] not in SENTENCE_END
 
 
 # "2024-12_veille.txt", "digest_202412.md": a year then a month in the file name.

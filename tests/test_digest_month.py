@@ -43,3 +43,9 @@ def test_a_month_named_deep_in_the_text_does_not_date_the_digest(tmp_path: Path)
     filler = "Un paragraphe sans date, assez long pour remplir l'ouverture du digest. " * 12
     digest = _digest(tmp_path, "notes.md", f"{filler}\n\nComme prévu en mars 2025, le modèle est sorti.\n")
     assert (digest.month, digest.month_source) == ("2023-07", "mtime")
+
+
+def test_markup_alone_is_no_title(tmp_path: Path) -> None:
+    """A line of emphasis or rule characters ("***") reads as nothing, not as a title."""
+    digest = _digest(tmp_path, "notes.txt", "***\n\nMistral a publié un modèle en mars 2025.\n")
+    assert digest.title == "notes" and digest.blocks
