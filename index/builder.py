@@ -16,7 +16,7 @@ from .corpus import CorpusTables
 from .embedding import Embedder
 from .errors import DigestError, NewsbotError
 from .ingest import ingest_directory
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, corpus_names, passage_tokens
 from .models import Chunk, Digest
 from .settings import IndexSettings
 
@@ -99,8 +99,10 @@ def _chunk_all(digests: list[Digest], max_chars: int) -> tuple[list[Chunk], list
 
 def _table_writer(chunks: list[Chunk]) -> Callable[[Path], None]:
     """Writes the corpus-wide tables (BM25 index, corpus tables) into a build directory."""
-    corpus = CorpusTables.build(chunks)
-    lexical = LexicalIndex.build(chunks, corpus.names)
+    names = corpus_names(chunks)
+    tokens = [passage_tokens(chunk, names) for chunk in chunks]  # once, for both tables
+    corpus = CorpusTables.build(chunks, names, tokens)
+    lexical = LexicalIndex.build(chunks, names, tokens)
 
     def write_tables(directory: Path) -> None:
         lexical.save(directory)

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .lexical import Expander, corpus_names
+from .lexical import Expander, corpus_names, passage_tokens
 from .models import Chunk
 from .tokens import TOKENIZER_VERSION, tokenize
 from .typos import TypoIndex
@@ -65,14 +65,14 @@ class CorpusTables:
                 self._by_prefix[term[:COGNATE_PREFIX]].append(term)
 
     @classmethod
-    def build(cls, chunks: list[Chunk]) -> CorpusTables:
-        names = corpus_names(chunks)
-        terms = [
-            frozenset(tokenize(chunk.text, names)) | frozenset(tokenize(" ".join(chunk.section), names))
-            for chunk in chunks
-        ]
+    def build(
+        cls, chunks: list[Chunk], names: frozenset[str] | None = None, tokens: list[list[str]] | None = None
+    ) -> CorpusTables:
+        """`names` and `tokens` (each chunk's `passage_tokens`) when the caller has them already."""
+        names = corpus_names(chunks) if names is None else names
+        tokens = [passage_tokens(chunk, names) for chunk in chunks] if tokens is None else tokens
         written = WrittenForms.from_texts(chunk.text + " " + " ".join(chunk.section) for chunk in chunks)
-        return cls(names, terms, written)
+        return cls(names, [frozenset(passage) for passage in tokens], written)
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens as the lexical index has them (names kept whole)."""

@@ -53,10 +53,14 @@ class LexicalIndex:
         self.vocabulary = set(retriever.vocab_dict)
 
     @classmethod
-    def build(cls, chunks: list[Chunk], names: frozenset[str] | None = None) -> LexicalIndex:
+    def build(
+        cls, chunks: list[Chunk], names: frozenset[str] | None = None, tokens: list[list[str]] | None = None
+    ) -> LexicalIndex:
+        """`names` and `tokens` (each chunk's `passage_tokens`) when the caller has them already."""
         names = corpus_names(chunks) if names is None else names
+        tokens = [passage_tokens(chunk, names) for chunk in chunks] if tokens is None else tokens
         retriever = bm25s.BM25(k1=1.2, b=0.75)
-        corpus = [passage_tokens(chunk, names) or ["∅"] for chunk in chunks]
+        corpus = [passage or ["∅"] for passage in tokens]
         retriever.index(corpus, show_progress=False)
         return cls(retriever, len(chunks), names)
 
