@@ -15,7 +15,18 @@ from typing import TextIO
 
 from pydantic import ValidationError
 
-from index import Answer, BuildReport, NewsbotError, NewsService, QuestionError, evaluate, load_cases, month_label
+from index import (
+    Answer,
+    BuildReport,
+    NewsbotError,
+    NewsService,
+    QuestionError,
+    check_question,
+    evaluate,
+    load_cases,
+    load_embedder,
+    month_label,
+)
 
 from .settings import BotSettings
 
@@ -42,6 +53,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `newsbot ask ... | head`
         sys.stderr.close()
         return 0
+    except OSError as error:  # a file or folder the command needs: one line with the path, not a traceback
+        where = f" {error.filename}" if error.filename else ""
+        print(
+            f"error: cannot use{where}: {error.strerror or error}; check that it exists and is readable",
+            file=sys.stderr,
+        )
+        return 1
+    except Exception as error:  # a bug: one line for the operator, the traceback with -v
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"error: unexpected {type(error).__name__}: {error}; run with -v for details and report it",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,8 +110,17 @@ def load_settings(args: argparse.Namespace) -> BotSettings:
     try:
         return BotSettings(**overrides)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise NewsbotError(f"invalid settings: {problems}") from None
+        raise NewsbotError(f"invalid settings: {settings_problems(error)}") from None
+
+
+def settings_problems(error: ValidationError) -> str:
+    """Each problem as the variable a maintainer sets, where it was set, and what is wrong with it."""
+    problems = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        variable, source = BotSettings.variable_source(field)
+        problems.append(f"{variable} ({source}): {problem['msg']}")
+    return "; ".join(problems)
 
 
 def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
@@ -99,9 +133,10 @@ def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
 def run_eval(args: argparse.Namespace, settings: BotSettings) -> int:
     if not args.dataset.is_file():
         raise NewsbotError(f"no dataset at {args.dataset}")
+    cases = load_cases(args.dataset)  # a malformed line is reported before the slow model load
     service = NewsService(settings, fusion=args.fusion)
     service.load(build_if_missing=True)
-    report = evaluate(service, load_cases(args.dataset), k=args.k)
+    report = evaluate(service, cases, k=args.k)
     summary = report.summary()
     if args.json:
         _print_json(summary)
@@ -150,7 +185,7 @@ def run_health(args: argparse.Namespace, settings: BotSettings) -> int:
 
 def run_model(args: argparse.Namespace, settings: BotSettings) -> int:
     """Loads the model once: checks the setting, and bakes hub models into the cache (Docker build)."""
-    embedder = NewsService(settings).embedder
+    embedder = load_embedder(settings.embedding_model, settings.embed_batch_size, allow_download=True)
     print(f"{embedder.name}: {embedder.dimension} dimensions")
     return 0
 
@@ -160,7 +195,9 @@ def run_ask(args: argparse.Namespace, settings: BotSettings) -> int:
         raise NewsbotError("give a question, or --batch FILE")
     if args.k is not None and not 1 <= args.k <= 50:
         raise NewsbotError("--k must be between 1 and 50")
-    questions = _read_batch(args.batch) if args.batch else [args.question]  # before the slow model load
+    questions = _read_batch(args.batch) if args.batch else [args.question]
+    if not args.batch:  # refused before the slow model load
+        check_question(args.question, settings.max_question_chars)
     service = NewsService(settings)
     built = service.load(build_if_missing=True, show_progress_bar=sys.stderr.isatty())
     if built:

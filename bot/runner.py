@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import aiohttp
@@ -59,28 +60,49 @@ async def run_until_closed(bot: NewsBot, token: str) -> None:
     async with bot:
         heartbeat = asyncio.create_task(write_health(bot, settings.health_file))
         try:
-            await bot.login(token)
-            await load_index(bot.service)
-            await bot.connect()
-        except discord.LoginFailure:
-            raise NewsbotError("Discord refused the token: check DISCORD_TOKEN (it may have been reset)") from None
-        except (aiohttp.ClientError, OSError) as error:
-            where = settings.discord_api_base_url or "discord.com"
-            raise NewsbotError(f"cannot reach Discord at {where}: {error}") from None
-        except discord.PrivilegedIntentsRequired:
-            raise NewsbotError(
-                "Discord refused the intents this bot asks for; enable them in the developer portal"
-            ) from None
+            await reach_discord(bot.login(token), settings)
+            try:
+                await load_index(bot.service)
+            except OSError as error:  # the data folder, not the network: say which file
+                raise NewsbotError(
+                    f"cannot use {error.filename or settings.data_dir}: {error.strerror or error}; "
+                    "check that the data folder exists and is readable and writable by this user"
+                ) from None
+            await reach_discord(bot.connect(), settings)
         finally:
             heartbeat.cancel()
 
 
-async def load_index(service: NewsService) -> None:
-    """Load (or first build) the index in a worker thread."""
+async def reach_discord(step: Awaitable[None], settings: BotSettings) -> None:
+    """Run a step that talks to Discord; its refusals and network failures become plain errors."""
+    try:
+        await step
+    except discord.LoginFailure:
+        raise NewsbotError("Discord refused the token: check DISCORD_TOKEN (it may have been reset)") from None
+    except (aiohttp.ClientError, OSError) as error:
+        where = settings.discord_api_base_url or "discord.com"
+        raise NewsbotError(f"cannot reach Discord at {where}: {error}") from None
+    except discord.PrivilegedIntentsRequired:
+        raise NewsbotError(
+            "Discord refused the intents this bot asks for; enable them in the developer portal"
+        ) from None
+
+
+async def load_index(service: NewsService) -> asyncio.Task[None] | None:
+    """Load the index in a worker thread, building it first if there is nothing to serve.
+
+    A damaged current build with a good earlier one beside it is rebuilt in the background while
+    the earlier one answers (the returned task), so a bad file never keeps the bot offline."""
     if service.is_loaded:
-        return
+        return None
     started = time.perf_counter()
-    built = await asyncio.to_thread(service.load, True)
+    try:
+        problem = await asyncio.to_thread(service.open)
+    except NewsbotError as error:
+        problem = str(error)
+    built = None
+    if not service.is_loaded:  # nothing servable on disk: build before connecting
+        built = await asyncio.to_thread(service.load, True)
     log.info(
         "index loaded",
         extra={
@@ -90,6 +112,25 @@ async def load_index(service: NewsService) -> None:
             "model": service.embedder.name,
         },
     )
+    if service.is_loaded and problem and built is None:
+        task = asyncio.create_task(rebuild_in_background(service, problem))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+        return task
+    return None
+
+
+async def rebuild_in_background(service: NewsService, problem: str) -> None:
+    log.warning("rebuilding the index from the digests in the background: %s", problem)
+    try:
+        report = await asyncio.to_thread(service.reindex)
+    except NewsbotError as error:
+        log.error("could not rebuild the index (%s); still answering from the previous build", error)
+        return
+    log.info("index rebuilt", extra={"chunks": report.chunks, "seconds": round(report.seconds, 2)})
+
+
+_background: set[asyncio.Task[None]] = set()  # keeps running rebuilds referenced until they finish
 
 
 async def write_health(bot: NewsBot, path: Path) -> None:

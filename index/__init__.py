@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from .builder import BuildReport
     from .catalog import DigestSummary, Headline, digest_summaries, headlines, newest_digests
     from .chunking import split_sentences
+    from .embedders import load_embedder
     from .errors import NewsbotError, QuestionError
     from .evaluation import EvalReport, evaluate, load_cases
     from .language import detect_language
     from .models import Answer, Hit, Link
+    from .question_limits import check_question
     from .service import NewsService, ReindexInProgress
     from .settings import IndexSettings
 
@@ -34,6 +36,7 @@ _EXPORTS = {
     "headlines": "index.catalog",
     "newest_digests": "index.catalog",
     "split_sentences": "index.chunking",
+    "load_embedder": "index.embedders",
     "NewsbotError": "index.errors",
     "QuestionError": "index.errors",
     "EvalReport": "index.evaluation",
@@ -43,6 +46,7 @@ _EXPORTS = {
     "Answer": "index.models",
     "Hit": "index.models",
     "Link": "index.models",
+    "check_question": "index.question_limits",
     "NewsService": "index.service",
     "ReindexInProgress": "index.service",
     "IndexSettings": "index.settings",
@@ -60,12 +64,14 @@ __all__ = [
     "NewsbotError",
     "QuestionError",
     "ReindexInProgress",
+    "check_question",
     "detect_language",
     "digest_summaries",
     "evaluate",
     "headlines",
     "library",
     "load_cases",
+    "load_embedder",
     "month_label",
     "newest_digests",
     "split_sentences",

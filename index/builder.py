@@ -112,14 +112,16 @@ def _table_writer(chunks: list[Chunk]) -> Callable[[Path], None]:
 
 
 def _previous_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
-    """The current index if its vectors can be reused with this model."""
+    """The newest build made with this model whose vectors and passages are intact (the current one,
+    else the fallback kept beside it): rebuilding a damaged index then embeds only what changed."""
     if not store.has_index(index_dir):
         return None
-    try:
-        return store.load_index(index_dir, model=embedder.name, dimension=embedder.dimension)
-    except NewsbotError as error:
-        log.info("not reusing the previous index: %s", error)
-        return None
+    for build in [None, *store.previous_builds(index_dir)]:
+        try:
+            return store.load_vectors(index_dir, embedder.name, embedder.dimension, build=build)
+        except NewsbotError as error:
+            log.info("not reusing %s: %s", build.name if build else "the current build", error)
+    return None
 
 
 def _compare(previous: store.Manifest | None, entries: list[store.DigestEntry], report: BuildReport) -> None:

@@ -7,8 +7,9 @@ from .e5 import QuantizedE5Embedder, is_e5_name
 from .embedding import Embedder
 
 
-def load_embedder(model_name: str, batch_size: int = 32) -> Embedder:
-    """An embedder for `model_name`; nothing is loaded until it is first used."""
+def load_embedder(model_name: str, batch_size: int = 32, allow_download: bool = False) -> Embedder:
+    """An embedder for `model_name`; nothing is loaded until it is first used. Only with
+    `allow_download` is a model missing from disk fetched from the hub."""
     if is_e5_name(model_name):
         return QuantizedE5Embedder(model_name, batch_size)
-    return Embedder(model_name, batch_size)
+    return Embedder(model_name, batch_size, allow_download)

@@ -64,33 +64,60 @@ def resolve_model_location(name: str) -> str:
     return name
 
 
+def _in_hub_cache(name: str) -> bool:
+    """Whether a hub model's files are in the local Hugging Face cache (HF_HOME), without the network."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        return isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # an invalid repository name: not in any cache
+        return False
+
+
 class Embedder:
     """Turns passages and questions into L2-normalised float32 vectors."""
 
     calibration: DenseCalibration = MINILM_CALIBRATION
 
-    def __init__(self, model_name: str, batch_size: int = 32) -> None:
+    def __init__(self, model_name: str, batch_size: int = 32, allow_download: bool = False) -> None:
         self.name = model_name
         self.batch_size = batch_size
+        # Only `newsbot model` (the Docker build) fetches from the hub: at run time a model that is not
+        # on disk fails at once instead of after a minute of network retries.
+        self.allow_download = allow_download
 
     @cached_property
     def model(self):  # sentence_transformers.SentenceTransformer, imported lazily (slow import)
         location = resolve_model_location(self.name)
+        if not self.allow_download and not Path(location).is_dir() and not _in_hub_cache(location):
+            raise self._not_found(FileNotFoundError(location))  # before the slow import below
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
         try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
-
-            model = SentenceTransformer(location, device="cpu")
-        except Exception as error:  # the library raises many kinds; all mean "cannot load"
-            raise ModelLoadError(
-                f"cannot load embedding model {self.name!r} ({type(error).__name__}: {error}). "
-                "Use a local path or a model available offline."
-            ) from error
+            model = SentenceTransformer(location, device="cpu", local_files_only=True)
+        except Exception as offline_error:  # the library raises many kinds; all mean "not on disk"
+            if not self.allow_download or Path(location).is_dir():
+                raise self._not_found(offline_error) from None
+            try:
+                model = SentenceTransformer(location, device="cpu")
+            except Exception as error:
+                raise self._not_found(error) from None
         log.info("loaded embedding model %s from %s", self.name, location)
         return model
+
+    def _not_found(self, error: Exception) -> ModelLoadError:
+        """One line saying what was looked for and what to set, without the library's internals."""
+        if Path(self.name).expanduser().is_dir():
+            cause = f"the folder does not hold a sentence-transformers model ({type(error).__name__})"
+        else:
+            cause = "it is neither a local folder, the bundled model, nor a model in the Hugging Face cache"
+        return ModelLoadError(
+            f"cannot load embedding model {self.name!r}: {cause}; set NEWSBOT_EMBEDDING_MODEL to a model "
+            f"folder or to {BUNDLED_MODEL!r}, or fetch a hub model once with `newsbot model` where the hub is reachable"
+        )
 
     @property
     def dimension(self) -> int:

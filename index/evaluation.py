@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .clean import replace_lookalikes
+from .errors import NewsbotError
 from .models import Answer
 from .service import NewsService
 
@@ -99,12 +100,29 @@ class EvalReport:
 
 
 def load_cases(path: Path) -> list[EvalCase]:
+    """The labelled questions of a JSONL file; a bad line is reported with the file and line number."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as error:
+        raise NewsbotError(f"cannot read the question set {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise NewsbotError(f"the question set {path} is not UTF-8 text") from None
     cases = []
-    for line in path.read_text("utf-8").splitlines():
+    for number, line in enumerate(lines, start=1):
         if line.strip():
-            data = json.loads(line)
-            cases.append(EvalCase(**{key: data.get(key) for key in EvalCase.__dataclass_fields__ if key in data}))
+            cases.append(_case(line, f"{path} line {number}"))
     return cases
+
+
+def _case(line: str, where: str) -> EvalCase:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        raise NewsbotError(f"{where}: not valid JSON; each line must be one JSON object") from None
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str) or "answerable" not in data:
+        raise NewsbotError(f'{where}: each case needs at least "question" (text) and "answerable" (true/false)')
+    fields = {key: data[key] for key in EvalCase.__dataclass_fields__ if key in data}
+    return EvalCase(**{"id": where, "language": "", "digest": None, "fragment": None, **fields})
 
 
 def evaluate(service: NewsService, cases: list[EvalCase], k: int = 5) -> EvalReport:

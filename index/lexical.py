@@ -80,6 +80,9 @@ class LexicalIndex:
             raise ValueError(f"{NAMES_FILE} has no list of names")
         names = frozenset(meta["names"])
         retriever = bm25s.BM25.load(str(directory / LEXICAL_DIR), show_progress=False)
+        documents = retriever.scores.get("num_docs")
+        if documents != size:
+            raise ValueError(f"it holds {documents} passages for {size} in the index")
         return cls(retriever, size, names)
 
     def best_of(self, alternatives: Sequence[Sequence[str]]) -> np.ndarray:

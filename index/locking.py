@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import NewsbotError
+from .errors import NewsbotError, unwritable
 
 LOCK_FILE = ".build.lock"
 
@@ -26,8 +26,11 @@ def exclusive_build(index_dir: Path) -> Iterator[None]:
 
     The lock is released by the OS when the holder exits, even when it is killed, so a crashed
     build never blocks the next one."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    handle = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # the first write of every build: an unwritable folder is reported here
+        raise unwritable(index_dir, error) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

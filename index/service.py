@@ -15,15 +15,15 @@ import time
 from . import store
 from .answer import compose_answer
 from .builder import BuildReport, ProgressCallback, build_index
-from .clean import replace_lookalikes
 from .corpus import CorpusTables
 from .embedders import load_embedder
 from .embedding import Embedder
-from .errors import IndexMissingError, QuestionError
+from .errors import IndexMissingError, IndexUnusableError, NewsbotError
 from .language import detect_language
 from .lexical import LexicalIndex
 from .locking import BuildInProgress, exclusive_build
 from .models import Answer
+from .question_limits import check_question
 from .search import Searcher
 from .settings import IndexSettings
 
@@ -59,26 +59,53 @@ class NewsService:
     def is_loaded(self) -> bool:
         return self._searcher is not None
 
-    def load(self, build_if_missing: bool = True, show_progress_bar: bool = False) -> BuildReport | None:
-        """Load the index from disk, building it first if there is none (returns that build)."""
+    def open(self) -> str | None:
+        """Serve the best index on disk without building: the current build if it checks out, else the
+        newest earlier build that does. Returns why a rebuild is due (None if the current build is
+        good); raises IndexMissingError or IndexUnusableError if there is nothing to serve."""
         index_dir = self.settings.resolved_index_dir
         if not store.has_index(index_dir):
+            raise IndexMissingError(f"no index in {index_dir}: run `newsbot index`")
+        model, dimension = self.embedder.name, self.embedder.dimension
+        try:
+            self._searcher = self._make_searcher(store.load_index(index_dir, model, dimension))
+            return None
+        except IndexUnusableError as problem:
+            for build in store.previous_builds(index_dir):
+                try:
+                    fallback = store.load_index(index_dir, model, dimension, build=build)
+                except NewsbotError:
+                    continue
+                self._searcher = self._make_searcher(fallback)
+                log.warning("%s; answering from the previous build %s until it is rebuilt", problem, build.name)
+                return str(problem)
+            raise
+
+    def load(self, build_if_missing: bool = True, show_progress_bar: bool = False) -> BuildReport | None:
+        """Load the index from disk; build it when there is none, or rebuild it from the digests when
+        it is damaged, outdated or from another model (returns that build). A failed rebuild keeps
+        the previous good build serving if there is one."""
+        try:
+            if self.open() is None or not build_if_missing:
+                return None  # the current build, or a previous one that `open` said it serves
+        except (IndexMissingError, IndexUnusableError) as error:
             if not build_if_missing:
-                raise IndexMissingError(f"no index in {index_dir}: run `newsbot index`")
+                raise
+            if isinstance(error, IndexUnusableError):
+                log.warning("rebuilding the index from the digests: %s", error)
+        try:
             return self.reindex(show_progress_bar=show_progress_bar)
-        stored = store.load_index(index_dir, model=self.embedder.name, dimension=self.embedder.dimension)
-        if stored.manifest.format_version < store.FORMAT_VERSION and build_if_missing:
-            # An older build lacks what this version keeps (each digest's end matter): rebuilt, not half-served.
-            log.info("the index was built by an older version; rebuilding it")
-            return self.reindex(show_progress_bar=show_progress_bar)
-        self._searcher = self._make_searcher(stored)
-        return None
+        except NewsbotError as error:
+            if not self.is_loaded:
+                raise
+            log.error("could not rebuild the index (%s); answering from the previous build", error)
+            return None
 
     def _make_searcher(self, stored: store.StoredIndex) -> Searcher:
         try:
             lexical = LexicalIndex.load(stored.directory, len(stored.chunks))
-        except (OSError, ValueError) as error:  # an older build without it: rebuild in memory (fast)
-            log.warning("lexical index unreadable (%s); rebuilding it in memory", error)
+        except (OSError, ValueError, TypeError, KeyError, EOFError) as error:  # another tokenizer version
+            log.warning("lexical index unusable (%s); rebuilding it in memory", error)
             lexical = None
         corpus = CorpusTables.load(stored.directory, stored.chunks)
         return Searcher(stored, self.embedder, lexical, fusion=self.fusion, corpus=corpus)
@@ -123,13 +150,4 @@ class NewsService:
 
     def validate_question(self, question: str) -> str:
         """Normalise a question; refuse empty or overlong ones with a helpful message."""
-        cleaned = " ".join(replace_lookalikes(question or "").split())
-        if not any(ch.isalnum() for ch in cleaned):
-            raise QuestionError(
-                "Please ask a question about the AI news digests, e.g. "
-                "“What did Meta release in April?” or « Qu'a annoncé Mistral en mars ? »"
-            )
-        limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
-            raise QuestionError(f"That question is too long ({len(cleaned)} characters; the limit is {limit}).")
-        return cleaned
+        return check_question(question, self.settings.max_question_chars)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -35,3 +36,28 @@ class IndexSettings(BaseSettings):
     @property
     def resolved_index_dir(self) -> Path:
         return self.index_dir or self.data_dir / "index"
+
+    @classmethod
+    def variable_source(cls, field: str) -> tuple[str, str]:
+        """The environment variable that sets `field`, and where its value came from, so that an
+        invalid setting is reported as `NEWSBOT_TOP_K (from .env)`, not as the field `top_k`."""
+        info = cls.model_fields.get(field)
+        alias = info.validation_alias if info else None
+        if isinstance(alias, AliasChoices):
+            names = [choice for choice in alias.choices if isinstance(choice, str)]
+        else:
+            names = [alias] if isinstance(alias, str) else []
+        names = names or [f"{cls.model_config.get('env_prefix', '')}{field}".upper()]
+        environment = {key.upper() for key in os.environ}
+        for name in names:
+            if name.upper() in environment:
+                return name, "from the environment"
+        env_file = Path(str(cls.model_config.get("env_file") or ".env"))
+        try:
+            lines = env_file.read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for name in names:
+            if any(line.strip().upper().startswith(f"{name.upper()}=") for line in lines):
+                return name, f"from {env_file}"
+        return names[0], "from the command line or the default"

@@ -7,11 +7,17 @@ Layout under the index directory:
 
 A build is written in full to a fresh directory, then `current` is replaced by a
 new symlink with one atomic rename, so a crash at any point leaves the previous
-index loadable and a reader never sees a half-written index.
+index loadable and a reader never sees a half-written index. The build before the
+current one is kept as a fallback to serve if the current one is found damaged.
+
+The manifest, written last, records the size and SHA-256 of every other file of the
+build; loading checks them, and that vectors, passages and manifest agree, so that a
+damaged index is found at load (and rebuilt), never at question time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -25,13 +31,20 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexOutdatedError,
+    unwritable,
+)
 from .models import Chunk, EndMatter
 
 log = logging.getLogger(__name__)
 
-# 2: the manifest keeps each digest's end matter (older builds are rebuilt on load, see NewsService.load).
-FORMAT_VERSION = 2
+# 2: the manifest keeps each digest's end matter. 3: it records each file's size and checksum.
+# Older builds are rebuilt on load (see NewsService.load).
+FORMAT_VERSION = 3
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.json"
 MANIFEST_FILE = "manifest.json"
@@ -64,6 +77,8 @@ class Manifest:
     digests: list[DigestEntry]
     built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
+    # Every other file of the build, by path relative to it: {"bytes": size, "sha256": hex digest}.
+    files: dict[str, dict[str, int | str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:
@@ -94,15 +109,46 @@ def has_index(index_dir: Path) -> bool:
     return (current_path(index_dir) / MANIFEST_FILE).is_file()
 
 
-def load_index(index_dir: Path, model: str | None = None, dimension: int | None = None) -> StoredIndex:
-    """Load the current build; refuse one made with another model or dimension."""
-    directory = current_path(index_dir)
+def previous_builds(index_dir: Path) -> list[Path]:
+    """Complete builds other than the current one, newest first: fallbacks if the current one is damaged."""
+    builds = index_dir / "builds"
+    if not builds.is_dir():
+        return []
+    current = current_path(index_dir).resolve()
+    found = [
+        entry
+        for entry in builds.iterdir()
+        if not entry.name.startswith(".") and entry.resolve() != current and (entry / MANIFEST_FILE).is_file()
+    ]
+    return sorted(found, key=lambda entry: entry.name, reverse=True)  # names start with the build time
+
+
+def load_index(
+    index_dir: Path, model: str | None = None, dimension: int | None = None, build: Path | None = None
+) -> StoredIndex:
+    """Load the current build (or `build`) after checking every file against the manifest.
+
+    Raises IndexMissingError if there is none, IndexMismatchError for another model,
+    IndexOutdatedError for an older format and IndexCorruptError for anything damaged;
+    each message names the file and says how to fix it."""
+    return _load(index_dir, model, dimension, build, vectors_only=False)
+
+
+def load_vectors(index_dir: Path, model: str, dimension: int, build: Path | None = None) -> StoredIndex:
+    """The vectors and passages of a build, to reuse in a rebuild: only those two files are checked,
+    so a build with a damaged table, or of an older format, still saves re-embedding everything."""
+    return _load(index_dir, model, dimension, build, vectors_only=True)
+
+
+def _load(
+    index_dir: Path, model: str | None, dimension: int | None, build: Path | None, vectors_only: bool
+) -> StoredIndex:
+    directory = build or current_path(index_dir)
     if not (directory / MANIFEST_FILE).is_file():
         raise IndexMissingError(f"no index in {index_dir}: run `newsbot index` to build one")
-    try:
-        manifest = Manifest.from_dict(json.loads((directory / MANIFEST_FILE).read_text("utf-8")))
-    except (OSError, ValueError, TypeError) as error:
-        raise IndexCorruptError(f"cannot read the index manifest in {directory}: {error}") from error
+    manifest = _read_manifest(directory)
+    if manifest.format_version < FORMAT_VERSION and not vectors_only:
+        raise IndexOutdatedError(f"the index in {index_dir} was built by an older version: run `newsbot index`")
     if model is not None and manifest.model != model:
         raise IndexMismatchError(
             f"the index was built with model {manifest.model!r} but the configured model is "
@@ -113,14 +159,76 @@ def load_index(index_dir: Path, model: str | None = None, dimension: int | None 
             f"the index has {manifest.dimension}-dimensional vectors but the model makes "
             f"{dimension}-dimensional ones: run `newsbot index` to rebuild it"
         )
+    verify_files(directory, manifest, only={VECTORS_FILE, CHUNKS_FILE} if vectors_only else None)
+    chunks = _read_chunks(directory)
     try:
-        chunks = [Chunk.from_dict(item) for item in json.loads((directory / CHUNKS_FILE).read_text("utf-8"))]
         vectors = faiss.read_index(str(directory / VECTORS_FILE))
-    except (OSError, ValueError, TypeError, RuntimeError) as error:
-        raise IndexCorruptError(f"cannot read the index in {directory}: {error}") from error
-    if vectors.ntotal != len(chunks) or len(chunks) != manifest.chunk_count:
-        raise IndexCorruptError(f"the index in {directory} is inconsistent: run `newsbot index`")
+    except RuntimeError:  # FAISS's C++ message says nothing a maintainer can act on
+        raise damaged(directory / VECTORS_FILE, "is not a FAISS index") from None
+    if not vectors.ntotal == len(chunks) == manifest.chunk_count or vectors.d != manifest.dimension:
+        raise damaged(
+            directory / VECTORS_FILE,
+            f"holds {vectors.ntotal} vectors of {vectors.d} dimensions for {len(chunks)} passages "
+            f"(the manifest says {manifest.chunk_count} of {manifest.dimension})",
+        )
     return StoredIndex(directory=directory.resolve(), manifest=manifest, chunks=chunks, vectors=vectors)
+
+
+def damaged(path: Path, problem: str) -> IndexCorruptError:
+    """The one-line error for a damaged index file: which file, what is wrong, the fix."""
+    return IndexCorruptError(f"the index file {path} {problem}: run `newsbot index` to rebuild the index")
+
+
+def verify_files(directory: Path, manifest: Manifest, only: set[str] | None = None) -> None:
+    """Every file the manifest lists (or the `only` ones) is there, with its recorded size and checksum."""
+    if not manifest.files:
+        if manifest.format_version < FORMAT_VERSION and only:
+            return  # written before checksums: the counts checked after reading are all there is
+        raise damaged(directory / MANIFEST_FILE, "lists no files")
+    for name, record in sorted(manifest.files.items()):
+        if only is not None and name not in only:
+            continue
+        path = directory / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            raise damaged(path, "is missing") from None
+        if size != record.get("bytes"):
+            raise damaged(path, f"has {size} bytes where {record.get('bytes')} were written (truncated or replaced)")
+        if _sha256(path) != record.get("sha256"):
+            raise damaged(path, "differs from what was written (its checksum does not match the manifest)")
+
+
+def _read_manifest(directory: Path) -> Manifest:
+    path = directory / MANIFEST_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return Manifest.from_dict(data)
+    except OSError as error:
+        raise damaged(path, f"cannot be read ({error.strerror})") from None
+    except (ValueError, TypeError, AttributeError):  # not JSON, or not the manifest's fields
+        raise damaged(path, "is not a valid manifest") from None
+
+
+def _read_chunks(directory: Path) -> list[Chunk]:
+    path = directory / CHUNKS_FILE
+    try:
+        return [Chunk.from_dict(item) for item in json.loads(path.read_text("utf-8"))]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        raise damaged(path, "is not a valid list of passages") from None
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _record_files(directory: Path) -> dict[str, dict[str, int | str]]:
+    return {
+        path.relative_to(directory).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
 
 
 def write_index(
@@ -130,10 +238,25 @@ def write_index(
     vectors: np.ndarray,
     write_extras: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write a complete build beside the current one, then swap it in atomically."""
+    """Write a complete build beside the current one, then swap it in atomically.
+
+    Callers hold the build lock (index.locking), so no other build is in progress here."""
+    try:
+        return _write_build(index_dir, manifest, chunks, vectors, write_extras)
+    except OSError as error:
+        raise unwritable(index_dir, error) from None
+
+
+def _write_build(
+    index_dir: Path,
+    manifest: Manifest,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    write_extras: Callable[[Path], None] | None,
+) -> Path:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
-    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
     try:
@@ -144,15 +267,20 @@ def write_index(
         _write_json(staging / CHUNKS_FILE, [chunk.to_dict() for chunk in chunks])
         if write_extras:
             write_extras(staging)
-        # The manifest is written last: a build without one is never loaded.
+        _sync_tree(staging)
+        # The manifest is written last, with every other file's size and checksum: a build without
+        # one is never loaded, and a file changed afterwards is caught at load.
+        manifest.files = _record_files(staging)
         _write_json(staging / MANIFEST_FILE, asdict(manifest))
         final = builds / build_id
         staging.rename(final)
+        _fsync_directory(builds)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    previous = current_path(index_dir).resolve() if has_index(index_dir) else None
     _point_current_at(index_dir, final)
-    _remove_old_builds(builds, keep=final)
+    _remove_old_builds(builds, keep={final.resolve(), *([previous] if previous else [])})
     return final
 
 
@@ -161,12 +289,32 @@ def _point_current_at(index_dir: Path, build: Path) -> None:
     temporary = index_dir / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(os.path.relpath(build, index_dir), temporary)
     os.replace(temporary, link)  # atomic on POSIX: readers see the old or the new build
+    _fsync_directory(index_dir)
 
 
-def _remove_old_builds(builds: Path, keep: Path) -> None:
+def _remove_old_builds(builds: Path, keep: set[Path]) -> None:
+    """Everything but the new build and the one it replaced, left-over staging of killed builds included."""
     for entry in builds.iterdir():
-        if entry.resolve() != keep.resolve():
+        if entry.resolve() not in keep:
             shutil.rmtree(entry, ignore_errors=True)
+    for stray in builds.parent.glob(".current-*"):  # a link a killed build made but never renamed
+        stray.unlink(missing_ok=True)
+
+
+def _sync_tree(directory: Path) -> None:
+    """Flush every file of a build to disk before the manifest vouches for them."""
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb+") as handle:
+                os.fsync(handle.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _write_json(path: Path, data: object) -> None:

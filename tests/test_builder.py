@@ -12,7 +12,7 @@ from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
 from index import store
 from index.builder import build_index
-from index.errors import NewsbotError
+from index.errors import IndexWriteError, NewsbotError
 from index.service import NewsService
 
 PATHS = sorted(f"data/digests/{name}" for name in (DIGEST_EN, DIGEST_APRIL, DIGEST_MARCH))
@@ -153,7 +153,7 @@ def test_failed_build_leaves_the_service_answering_from_the_previous_index(
 
     with monkeypatch.context() as patch:
         patch.setattr(store.faiss, "write_index", broken_write_index)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(IndexWriteError, match="cannot write the index in .*: disk full"):
             service.reindex()
 
     assert not service.reindexing

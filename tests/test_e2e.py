@@ -128,6 +128,26 @@ async def test_newsbot_run_with_a_refused_token_says_so(tmp_path: Path) -> None:
     assert message.startswith("error: Discord refused the token") and "Traceback" not in stderr.decode()
 
 
+async def test_newsbot_run_with_an_unusable_index_folder_names_it_not_discord(tmp_path: Path) -> None:
+    """A data folder the bot cannot write was once reported as "cannot reach Discord"."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    async with DiscordEmulator() as emulator:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")} | {
+            "DISCORD_TOKEN": emulator.token,
+            "NEWSBOT_DISCORD_API_BASE_URL": emulator.api_base_url,
+            "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+            "NEWSBOT_INDEX_DIR": str(blocker / "index"),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=90)
+    assert process.returncode == 1
+    message = stderr.decode().strip().splitlines()[-1]
+    assert message == f"error: cannot write the index in {blocker / 'index'}: Not a directory", stderr.decode()
+
+
 @pytest.mark.parametrize(
     ("question", "locale", "digest_title", "month", "expected"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from index import store
-from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, IndexWriteError
 from index.models import Chunk, EndMatter, Link
 
 DIM = 8
@@ -95,7 +96,7 @@ def test_round_trip_of_an_empty_index(tmp_path):
     assert loaded.chunks == [] and loaded.vectors.ntotal == 0 and loaded.vectors_by_id() == {}
 
 
-def test_current_is_a_symlink_into_builds_and_old_builds_are_removed(tmp_path):
+def test_current_is_a_symlink_into_builds_and_builds_before_the_last_two_are_removed(tmp_path):
     index_dir = tmp_path / "index"
     first = write(index_dir, make_chunks(3, "a"))
     current = index_dir / "current"
@@ -106,9 +107,12 @@ def test_current_is_a_symlink_into_builds_and_old_builds_are_removed(tmp_path):
     second = write(index_dir, make_chunks(4, "b"), seed=1)
     assert second != first
     assert current.is_symlink() and current.resolve() == second.resolve()
-    assert sorted(p.name for p in (index_dir / "builds").iterdir()) == [second.name]
+    assert sorted(p.name for p in (index_dir / "builds").iterdir()) == [first.name, second.name]
+    assert store.previous_builds(index_dir) == [first]  # kept as the fallback
+    third = write(index_dir, make_chunks(2, "c"), seed=2)
+    assert sorted(p.name for p in (index_dir / "builds").iterdir()) == [second.name, third.name]
     assert [p.name for p in index_dir.iterdir() if p.name.startswith(".current-")] == []
-    assert [c.id for c in store.load_index(index_dir).chunks] == [c.id for c in make_chunks(4, "b")]
+    assert [c.id for c in store.load_index(index_dir).chunks] == [c.id for c in make_chunks(2, "c")]
 
 
 def _assert_previous_index_intact(index_dir: Path, old_build: Path, old_chunks: list[Chunk]) -> None:
@@ -126,10 +130,10 @@ def test_failure_writing_vectors_keeps_previous_index(tmp_path, monkeypatch):
     old_build = write(index_dir, old_chunks)
 
     def broken_write_index(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(store.faiss, "write_index", broken_write_index)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexWriteError, match="disk is full"):
         write(index_dir, make_chunks(5, "new"), seed=2)
     _assert_previous_index_intact(index_dir, old_build, old_chunks)
 
