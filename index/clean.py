@@ -41,16 +41,18 @@ _AFFILIATE_PARAMS = re.compile(
     re.IGNORECASE,
 )
 
-_LINK = r"\[(?P<text>[^\]\n]*)\]\((?P<url>https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*)\)?"
+# Link text holds no "[": with it, every "[" of a line of them would rescan the line (quadratic time).
+_LINK = r"\[(?P<text>[^\[\]\n]*)\]\((?P<url>https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*)\)?"
 # "([title](url)) ([title](url))】" clusters, tolerating a truncated last one.
-_ONE_CITATION = r"\(\s*\[[^\]\n]*\]\(https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*\)?\)?"
+_ONE_CITATION = r"\(\s*\[[^\[\]\n]*\]\(https?://[^\s)]+(?:\([^\s)]*\)[^\s)]*)*\)?\)?"
 _CITATION_CLUSTER = re.compile(
     r"[ \t]*" + _ONE_CITATION + r"(?:[ \t]*" + _ONE_CITATION + r")*(?:(?:L?\d+(?:-L?\d+)?)?】)?"
 )
 _INLINE_LINK = re.compile(_LINK)
 _BARE_URL = re.compile(r"(?<![(\w])https?://[^\s)>\]]+")
 _DEBRIS = re.compile(r"【[^】\n]{0,40}】|(?<=[\s.)])L?\d+(?:-L?\d+)?】|】")
-_WORD_BEFORE_CITATION = re.compile(r"(\w+)(?=[ \t]*\(\s*\[[^\]\n]*\]\(https?://)")
+# From a word's start only: tried inside a word too, a long word would cost its length squared.
+_WORD_BEFORE_CITATION = re.compile(r"(?<!\w)(\w+)(?=[ \t]*\(\s*\[[^\[\]\n]*\]\(https?://)")
 _WORD = re.compile(r"\w+")
 
 
@@ -66,9 +68,19 @@ def replace_lookalikes(text: str) -> str:
     return text.translate(_CHAR_MAP)
 
 
+def _split_url(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for a URL it refuses ("https://[x" raises ValueError): such a link is kept as written."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 def clean_url(url: str) -> str:
     """Drop tracking parameters and `#:~:text=` fragments so links are short and comparable."""
-    parts = urlsplit(url.strip())
+    parts = _split_url(url.strip())
+    if parts is None:
+        return url.strip()
     fragment = "" if parts.fragment.startswith(":~:") else parts.fragment
     return _without_params(parts._replace(fragment=fragment), _TRACKING_PARAMS)
 
@@ -76,9 +88,12 @@ def clean_url(url: str) -> str:
 def without_affiliate_params(text: str) -> str:
     """Every URL in `text` without its affiliate parameters: an ad's links are shown for what they
     are (where they point), without the tag that pays whoever posted them."""
-    return re.sub(
-        r"https?://[^\s)\]>]+", lambda match: _without_params(urlsplit(match.group()), _AFFILIATE_PARAMS), text
-    )
+
+    def clean(match: re.Match[str]) -> str:
+        parts = _split_url(match.group())
+        return match.group() if parts is None else _without_params(parts, _AFFILIATE_PARAMS)
+
+    return re.sub(r"https?://[^\s)\]>]+", clean, text)
 
 
 def _without_params(parts: SplitResult, names: re.Pattern[str]) -> str:
@@ -88,7 +103,10 @@ def _without_params(parts: SplitResult, names: re.Pattern[str]) -> str:
 
 def is_affiliate(url: str) -> bool:
     """True for paid-placement links (Amazon `tag=`, Fiverr `bta=`, ...)."""
-    params = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    parts = _split_url(url)
+    if parts is None:
+        return False
+    params = parse_qsl(parts.query, keep_blank_values=True)
     return any(_AFFILIATE_PARAMS.match(key) for key, _ in params)
 
 
@@ -125,9 +143,11 @@ def repair_truncated_words(text: str, vocabulary: Counter[str]) -> str:
 
 
 # Private-use characters mark where each link was cited, so that a passage split
-# later still knows which links belong to which piece. They never leave this module.
+# later still knows which links belong to which piece. They never leave this module:
+# any the text itself holds (planes 15 and 16) are removed first, or they would read as marks.
 _MARK_BASE = 0xF0000
-_MARK = re.compile("[\U000f0000-\U000ffffd]")
+_MARK = re.compile("[\U000f0000-\U0010ffff]")
+_MAX_MARKS = 0x110000 - _MARK_BASE  # links past this many in one passage keep their text, lose their mark
 
 
 def extract_links(text: str) -> tuple[str, list[Link]]:
@@ -139,7 +159,7 @@ def extract_links(text: str) -> tuple[str, list[Link]]:
 
     def collect(match: re.Match[str]) -> str:
         url = clean_url(match.group("url"))
-        if is_affiliate(url):
+        if is_affiliate(url) or len(links) >= _MAX_MARKS:
             return ""
         links.append(Link(text=_squash(match.group("text")) or url, url=url))
         return chr(_MARK_BASE + len(links) - 1)
@@ -152,11 +172,12 @@ def extract_links(text: str) -> tuple[str, list[Link]]:
 
     def bare(match: re.Match[str]) -> str:
         url = clean_url(match.group().rstrip(".,;:"))
-        if is_affiliate(url):
+        if is_affiliate(url) or len(links) >= _MAX_MARKS:
             return match.group()
         links.append(Link(text=url, url=url))
         return match.group() + chr(_MARK_BASE + len(links) - 1)
 
+    text = _MARK.sub("", text)
     text = _CITATION_CLUSTER.sub(drop_cluster, text)
     text = _INLINE_LINK.sub(keep_text, text)
     text = _BARE_URL.sub(bare, text)

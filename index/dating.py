@@ -46,7 +46,7 @@ def find_month(front: dict, title: str, headings: list[str], path: Path, body: s
         return month_key(value.year, value.month), "front_matter"
     if isinstance(value, str):
         match = re.match(r"(\d{4})-(\d{1,2})", value.strip())
-        if match:
+        if match and 1 <= int(match.group(2)) <= 12:  # "2025-13-45" (not a date, so a string) is no month
             return month_key(int(match.group(1)), int(match.group(2))), "front_matter"
     for source, text in [("title", title), *(("heading", heading) for heading in headings[:3])]:
         found = find_month_year(text)

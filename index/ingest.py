@@ -6,11 +6,13 @@ never stops the others from being indexed.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -76,7 +78,7 @@ def read_digest(path: Path, root: Path) -> Digest:
     front, body = split_front_matter(text)
     body = clean.repair_truncated_words(body, clean.word_counts(body))
     blocks, headings, end_matter = parse_blocks(body)
-    title = clean.clean_heading(str(front.get("title") or "")) or (headings[0] if headings else "")
+    title = clean.clean_heading(_scalar(front.get("title"))) or (headings[0] if headings else "")
     if not title:  # a plain-text digest: its opening lines, when they read as a title, are one
         title, untitled = title_lines(body)
         blocks = parse_blocks(untitled)[0] if title and _has_words(untitled) else blocks
@@ -97,8 +99,25 @@ def read_digest(path: Path, root: Path) -> Digest:
     )
 
 
+# Byte-order marks that say which Unicode encoding a file is in (Windows Notepad saves "Unicode" as UTF-16);
+# UTF-32's come first, as UTF-32-LE's begins with UTF-16-LE's. Without one, a file must be UTF-8.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def decode(data: bytes, name: str) -> str:
     """Bytes -> text, refusing binaries, non-UTF-8 and empty files with a clear reason."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                data = data[len(bom) :].decode(encoding).encode("utf-8")
+            except UnicodeError as error:
+                raise DigestError(name, f"is not {encoding.upper()} text, as its byte-order mark says") from error
+            break
     if b"\x00" in data:
         raise DigestError(name, "looks like a binary file, not text")
     try:
@@ -120,7 +139,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         return {}, text
     try:
         data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    # Not only YAMLError: bad typed values raise ValueError ("date: 2025-02-30", "!!int x"), deep
+    # nesting RecursionError, and "!!timestamp x" AttributeError. Front matter is optional: none of it is fatal.
+    except Exception:
         log.warning("ignoring invalid YAML front matter")
         data = None
     return (data if isinstance(data, dict) else {}), text[match.end() :]
@@ -198,6 +219,8 @@ class _BlockParser:
             return
         text, anchors = clean.clean_passage(raw)
         if not _has_words(text):
+            # Nothing kept, so nothing to reopen: reopening would pop the block before it (lost, or popped from none).
+            self.last_raw = []
             return
         # The level-1 heading is the digest's title, shown apart from the section.
         section = [heading for level, heading in self.stack if level > 1]
@@ -225,6 +248,14 @@ class _BlockParser:
         self.blocks.pop()
         self.lines, self.item_title = list(self.last_raw), self.last_title
         self.last_raw = []
+
+
+def _scalar(value: object) -> str:
+    """A front-matter value as text, when it is one value: a list or mapping is no title (and printing
+    one built from nested YAML aliases, "billion laughs", took minutes)."""
+    if isinstance(value, (str, int, float, date)) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _has_words(text: str) -> bool:

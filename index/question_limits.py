@@ -5,6 +5,8 @@ at once, before the embedding model is loaded (seconds) or a worker thread is ta
 
 from __future__ import annotations
 
+import unicodedata
+
 from .clean import replace_lookalikes
 from .errors import QuestionError
 
@@ -13,7 +15,10 @@ EXAMPLES = "“What did Meta release in April?” or « Qu'a annoncé Mistral en
 
 def check_question(question: str | None, max_chars: int) -> str:
     """The question with its spacing normalised, or QuestionError saying what to ask instead."""
-    cleaned = " ".join(replace_lookalikes(question or "").split())
+    # Invisible format characters (zero-width spaces, right-to-left overrides) carry no words and
+    # would be echoed in the answer's title, where an override turns the text around.
+    visible = "".join(ch for ch in question or "" if unicodedata.category(ch) != "Cf")
+    cleaned = " ".join(replace_lookalikes(visible).split())
     if not any(ch.isalnum() for ch in cleaned):
         raise QuestionError(f"Please ask a question about the AI news digests, e.g. {EXAMPLES}")
     if len(cleaned) > max_chars:

@@ -32,6 +32,11 @@ def test_question_is_normalised(built_service):
     assert built_service.validate_question("  What\u00a0did \n Meta   release ?  ") == "What did Meta release ?"
 
 
+def test_invisible_format_characters_are_dropped_from_questions(built_service):
+    """A right-to-left override would turn the answer's title (which repeats the question) around."""
+    assert built_service.validate_question("What did \u202eMeta\u200b release\u2066?") == "What did Meta release?"
+
+
 def _markers(answer: Answer) -> list[int]:
     return [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
 
