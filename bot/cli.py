@@ -117,8 +117,10 @@ def settings_problems(error: ValidationError) -> str:
     """Each problem as the variable a maintainer sets, where it was set, and what is wrong with it."""
     problems = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else ""
-        variable, source = BotSettings.variable_source(field)
+        if not problem["loc"]:  # a check across settings: its message names the variables
+            problems.append(str(problem["msg"]).removeprefix("Value error, "))
+            continue
+        variable, source = BotSettings.variable_source(str(problem["loc"][0]))
         problems.append(f"{variable} ({source}): {problem['msg']}")
     return "; ".join(problems)
 
@@ -134,6 +136,7 @@ def run_eval(args: argparse.Namespace, settings: BotSettings) -> int:
     if not args.dataset.is_file():
         raise NewsbotError(f"no dataset at {args.dataset}")
     cases = load_cases(args.dataset)  # a malformed line is reported before the slow model load
+    settings = settings.model_copy(update={"answer_mode": "extractive"})  # retrieval is measured, not prose
     service = NewsService(settings, fusion=args.fusion)
     service.load(build_if_missing=True)
     report = evaluate(service, cases, k=args.k)
@@ -239,10 +242,13 @@ def _print_json(data: dict) -> None:
 def format_answer(answer: Answer) -> str:
     """Human-readable answer and sources list."""
     lines = [answer.text, ""]
+    see_also = set(answer.see_also) if not answer.abstained else set()
     if answer.sources:
         lines.append("Sources:" if answer.language == "en" else "Sources :")
     for n, hit in enumerate(answer.sources, start=1):
         chunk = hit.chunk
+        if n == min(see_also, default=0):
+            lines.append("See also:" if answer.language == "en" else "Voir aussi :")
         lines.append(
             f"[{n}] {chunk.digest_title} · {month_label(chunk.month, answer.language)} · {chunk.section_label}"
         )

@@ -33,14 +33,18 @@ LABELS: dict[str, dict[str, str]] = {
         "related": "Maybe related",
         "more": "(continued)",
         "footer": "From the community's AI news digests",
+        "llm_footer": "From the community's AI news digests · written by an LLM from the sources",
         "passage": "Passage",
+        "see_also": "See also: related, not cited in the answer",
     },
     "fr": {
         "sources": "Sources",
         "related": "Peut-être lié",
         "more": "(suite)",
         "footer": "D'après les digests d'actualité IA de la communauté",
+        "llm_footer": "D'après les digests d'actualité IA de la communauté · rédigé par un LLM à partir des sources",
         "passage": "Passage",
+        "see_also": "Voir aussi : lié, mais pas cité dans la réponse",
     },
 }
 
@@ -138,25 +142,29 @@ def pack_fields(lines: list[str], name: str, more: str) -> list[tuple[str, str]]
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The answer with its [n] markers, then the numbered sources."""
+    """The answer with its [n] markers, then the sources it cites; related sources it does not cite
+    ("see also") wait behind the "Show passages" button."""
     words = labels(answer.language)
     embed = discord.Embed(
         title=shorten(discord.utils.escape_markdown(answer.question), TITLE_LIMIT),
         colour=ABSTAIN_COLOUR if answer.abstained else ANSWER_COLOUR,
     )
-    embed.set_footer(text=words["footer"])
+    footer = words["llm_footer"] if answer.mode == "llm" else words["footer"]
+    embed.set_footer(text=footer)
     name = words["related"] if answer.abstained else words["sources"]
-    # Every numbered source stays (the answer's [n] point at them); if they take too much
+    hidden = set() if answer.abstained else set(answer.see_also)
+    listed = [(n, hit) for n, hit in enumerate(answer.sources, start=1) if n not in hidden]
+    # Every cited source stays (the answer's [n] point at them); if they take too much
     # room, the lowest-ranked sources give up their links first.
-    links = [LINKS_PER_SOURCE] * len(answer.sources)
+    links = [LINKS_PER_SOURCE] * len(listed)
     while True:
-        lines = [source_line(n, hit, answer.language, links[n - 1]) for n, hit in enumerate(answer.sources, start=1)]
+        lines = [source_line(n, hit, answer.language, links[i]) for i, (n, hit) in enumerate(listed)]
         fields = pack_fields(lines, name, words["more"])
         if sum(len(n) + len(v) for n, v in fields) <= SOURCES_BUDGET or not any(links):
             break
         last = max(i for i, count in enumerate(links) if count)
         links[last] -= 1
-    room = MESSAGE_LIMIT - len(embed.title or "") - len(words["footer"])
+    room = MESSAGE_LIMIT - len(embed.title or "") - len(footer)
     while fields and sum(len(n) + len(v) for n, v in fields) > room - 1000:  # pathological titles only
         fields.pop()
     for field_name, value in fields:
@@ -180,11 +188,14 @@ def passage_embeds(answer: Answer) -> list[list[discord.Embed]]:
     """The full cited passages, one embed each, grouped into messages that fit 6000 characters."""
     words = labels(answer.language)
     embeds: list[discord.Embed] = []
+    see_also = set() if answer.abstained else set(answer.see_also)
     for n, hit in enumerate(answer.sources, start=1):
         chunk = hit.chunk
         digest_title = discord.utils.escape_markdown(chunk.digest_title)
         title = shorten(f"[{n}] {digest_title} · {month_label(chunk.month, answer.language)}", TITLE_LIMIT)
-        embed = discord.Embed(title=title, colour=ANSWER_COLOUR)
+        embed = discord.Embed(title=title, colour=ABSTAIN_COLOUR if n in see_also else ANSWER_COLOUR)
+        if n in see_also:
+            embed.set_footer(text=words["see_also"])
         body = chunk.text
         link_lines: list[str] = []
         for link in chunk.links[:8]:

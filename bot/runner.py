@@ -27,7 +27,8 @@ def run_bot(settings: BotSettings) -> int:
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
         raise NewsbotError("no Discord token: set DISCORD_TOKEN (environment or .env) to the bot's token")
-    configure_logging(settings.log_format, secrets=[token])
+    llm_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    configure_logging(settings.log_format, secrets=[token, llm_key])
     asyncio.run(serve(settings, token))
     return 0
 

@@ -94,7 +94,15 @@ def put_first(
     digest_rank = {hit.chunk.path: rank for rank, hit in reversed(list(enumerate(hits)))}
     titles = {chunk.path: set(tokenize(chunk.digest_title)) for chunk in chunks}
     in_every_title = set.intersection(*titles.values())  # "IA", "2025": they tell no digest apart
-    named = [chunk for chunk in chunks if (titles[chunk.path] - in_every_title) & words]
+    # The title the words name most closely: "the trends post" is "Les dernières tendances en IA" rather
+    # than "Veille IA – Mars 2025 : Nouvelles avancées et tendances majeures", which says much else.
+    closeness = {
+        path: len(distinct & words) / len(distinct)
+        for path, title in titles.items()
+        if (distinct := title - in_every_title)
+    }
+    closest = max(closeness.values(), default=0.0)
+    named = [chunk for chunk in chunks if closest > 0 and closeness.get(chunk.path) == closest]
     ordered = sorted(named or chunks, key=lambda chunk: digest_rank.get(chunk.path, len(digest_rank)))
     best = hits[0].score if hits else 1.0
     return ([Hit(chunk, best) for chunk in ordered] + hits)[:k]

@@ -145,7 +145,10 @@ def first_right_rank(answer: Answer, case: EvalCase) -> int | None:
     if not case.answerable or not case.fragment:
         return None
     fragment = _normalise(case.fragment)
-    for rank, hit in enumerate(answer.sources, start=1):
+    # The passages retrieval ranked, not those the answer shows (a recap shows news items instead);
+    # an abstention's are the related passages it offers, as they always were.
+    ranked = answer.sources if answer.abstained else (answer.retrieved or answer.sources)
+    for rank, hit in enumerate(ranked, start=1):
         # A source link is shown with its passage, so a question asking for the article finds it there.
         shown = [hit.chunk.text, *(f"{link.text} {link.url}" for link in hit.chunk.links)]
         if Path(hit.chunk.path).name == case.digest and any(fragment in _normalise(text) for text in shown):

@@ -33,9 +33,18 @@ _RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,})$")
 _BULLET = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*{1,2}\s*(?:[–—:-]\s*)?")
 _DASH_OR_COLON = re.compile(r"[–—:-]")
-# Trailers that list keywords or bare source labels rather than news: end matter, not passages.
-_METADATA_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*:", re.IGNORECASE)
-_KEYWORDS_LINE = re.compile(r"^(keywords|mots[- ]cl[ée]s|tags)\b", re.IGNORECASE)
+# Trailers that list keywords or bare source labels rather than news: end matter, not passages,
+# whether written plain ("Sources : …") or emphasised ("**Sources :** …", "_References_: …").
+_METADATA_LINE = re.compile(
+    r"^[*_\s]*(keywords|mots[- ]cl[ée]s|tags|sources|r[ée]f[ée]rences)\s*[*_]*\s*:", re.IGNORECASE
+)
+_KEYWORDS_LINE = re.compile(r"^[*_\s]*(keywords|mots[- ]cl[ée]s|tags)\b", re.IGNORECASE)
+# A heading over a list of sources ("## Sources", "Références", "Further reading"): what follows it, up to
+# the next heading of its level, is the digest's source list.
+_SOURCES_HEADING = re.compile(
+    r"^(sources?|r[ée]f[ée]rences?|bibliograph\w*|further reading|pour aller plus loin|liens utiles|useful links)\s*:?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -171,6 +180,7 @@ class _BlockParser:
         self.end_matter: list[EndMatter] = []
         self.all_headings: list[str] = []
         self.stack: list[tuple[int, str]] = []
+        self.sources_level: int | None = None  # under a "Sources" heading of this level
         self.lines: list[str] = []
         self.item_title: str | None = None
         self.title_seen = False
@@ -217,6 +227,10 @@ class _BlockParser:
             self.last_raw = []
             self._keep_end_matter("promotion", clean.without_affiliate_params(raw))
             return
+        if self.sources_level is not None:
+            self.last_raw = []
+            self._keep_end_matter("sources", raw)
+            return
         text, anchors = clean.clean_passage(raw)
         if not _has_words(text):
             # Nothing kept, so nothing to reopen: reopening would pop the block before it (lost, or popped from none).
@@ -242,6 +256,10 @@ class _BlockParser:
         self.title_seen = True
         self.heading_since_block = True
         self.stack = [(lvl, h) for lvl, h in self.stack if lvl < level] + [(level, text)]
+        if self.sources_level is not None and level <= self.sources_level:
+            self.sources_level = None
+        if _SOURCES_HEADING.match(text.strip()):
+            self.sources_level = level
 
     def _reopen_last(self) -> None:
         """Take the last block back into the current lines, to be cleaned again whole."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -140,6 +141,9 @@ class Hit:
     score: float
 
 
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
 @dataclass
 class Answer:
     """What the bot says: text with [n] markers, and the numbered sources behind them."""
@@ -151,12 +155,28 @@ class Answer:
     language: str
     period: Period | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    mode: str = "extractive"  # "llm" when an LLM wrote `text` from the same sources
+    # Every passage retrieval ranked, best first, shown or not: what `newsbot eval` measures.
+    retrieved: list[Hit] = field(default_factory=list)
+
+    @property
+    def cited_numbers(self) -> set[int]:
+        """The source numbers the text cites with [n]."""
+        return {int(number) for number in _MARKER.findall(self.text)}
+
+    @property
+    def see_also(self) -> list[int]:
+        """Numbers of the sources shown as related but not cited ("see also")."""
+        cited = self.cited_numbers
+        return [n for n in range(1, len(self.sources) + 1) if n not in cited]
 
     def to_json(self) -> dict[str, Any]:
+        cited = self.cited_numbers
         return {
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "mode": self.mode,
             "language": self.language,
             "period": self.period.to_dict() if self.period else None,
             "sources": [
@@ -169,6 +189,7 @@ class Answer:
                     "text": hit.chunk.text,
                     "links": [asdict(link) for link in hit.chunk.links],
                     "score": round(hit.score, 4),
+                    "cited": n in cited,
                 }
                 for n, hit in enumerate(self.sources, start=1)
             ],

@@ -7,6 +7,7 @@ the digests are the bot's "now".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .dates import MONTHS, fold_question, month_key, shift_month
@@ -106,10 +107,11 @@ def _asked(matches: list[re.Match[str]], text: str) -> list[re.Match[str]]:
     return [m for m in matches if not _COMPARED.search(text[: m.start()])]
 
 
-def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
-    """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases."""
+def parse_period(question: str, newest_month: str | None, covered: Sequence[str] = ()) -> PeriodQuery:
+    """Find a period in a question; `newest_month` ("YYYY-MM") anchors relative phrases, and with
+    `covered` (the months the digests cover) it places a month named without its year."""
     text = fold_question(question)
-    explicit = _explicit_period(question, text, newest_month)
+    explicit = _explicit_period(question, text, newest_month, covered)
     if explicit:
         return explicit
     if newest_month:
@@ -119,11 +121,11 @@ def parse_period(question: str, newest_month: str | None) -> PeriodQuery:
     return PeriodQuery(None, question, explicit=False)
 
 
-def _explicit_period(question: str, text: str, newest_month: str | None) -> PeriodQuery | None:
+def _explicit_period(question: str, text: str, newest_month: str | None, covered: Sequence[str]) -> PeriodQuery | None:
     """A period named by months, a season, a span of years or a year."""
     months = _asked(list(_MONTH_YEAR.finditer(text)), text)
     if months:
-        keys = [_resolve(m.group("month"), m.group("year"), newest_month) for m in months]
+        keys = [_resolve(m.group("month"), m.group("year"), newest_month, covered) for m in months]
         period = Period(min(keys), max(keys))
         return PeriodQuery(period, _remove(question, text, months), explicit=True)
     season = _SEASON_YEAR.search(text)
@@ -173,15 +175,28 @@ def _season_period(season: str, year: int) -> Period:
     return Period(month_key(year, first), month_key(year, last))
 
 
-def _resolve(month_name: str, year: str | None, newest_month: str | None) -> str:
+def _resolve(month_name: str, year: str | None, newest_month: str | None, covered: Sequence[str] = ()) -> str:
+    """A month as "YYYY-MM". Named without its year ("in May"), it is the latest May a digest covers;
+    with none, the May nearest the newest digest, before or after it: asked in a community that has
+    April 2025's digest, "in May" is the coming May 2025, not May 2024, and "in February" is February
+    2025. The answer then says the digests do not cover it yet."""
     month = MONTHS[month_name]
     if year:
         return month_key(int(year), month)
+    same = [key for key in covered if int(key.split("-")[1]) == month]
+    if same:
+        return max(same)
     if newest_month:
-        # A bare month means its latest occurrence up to the newest digest.
         newest_year, newest = (int(part) for part in newest_month.split("-"))
-        return month_key(newest_year if month <= newest else newest_year - 1, month)
+        before = month_key(newest_year if month <= newest else newest_year - 1, month)
+        after = month_key(newest_year if month > newest else newest_year + 1, month)
+        return after if _months_between(newest_month, after) < _months_between(before, newest_month) else before
     return month_key(2025, month)
+
+
+def _months_between(first: str, last: str) -> int:
+    (first_year, first_month), (last_year, last_month) = (map(int, key.split("-")) for key in (first, last))
+    return (last_year - first_year) * 12 + last_month - first_month
 
 
 def _remove(original: str, folded: str, matches: list[re.Match[str]]) -> str:

@@ -17,6 +17,7 @@ from .end_matter import asked_end_matter
 from .language import detect_language
 from .models import Period
 from .names import Lexicon, is_about_the_field, is_count, looks_like_name, unknown_names
+from .outlook import outlook_phrase, without_outlook_phrase
 from .periods import PeriodQuery, asks_for_figure, parse_period
 from .tokens import tokenize
 from .wordlists import load_words
@@ -53,6 +54,7 @@ class QuestionAnalysis:
     end_matter_kinds: frozenset[str]  # what a digest ends with that it asks for ("liens à la fin ?"): links, keywords…
     digest_language: str | None  # "en"/"fr" when it names a digest by its language ("the English article")
     asks_figure: bool  # "how much", "combien": the answer should quote a figure
+    asks_outlook: bool = False  # "what's next for OpenAI?": the digests' outlooks answer
 
     @property
     def expansions(self) -> list[str]:
@@ -66,7 +68,10 @@ class QuestionAnalysis:
 
 def analyse(question: str, lexicon: Lexicon, covered_months: list[str]) -> QuestionAnalysis:
     """Read a question against what the digests contain (`lexicon`) and which months they cover."""
-    parsed = parse_period(question, covered_months[-1] if covered_months else None)
+    parsed = parse_period(question, covered_months[-1] if covered_months else None, covered_months)
+    outlook = outlook_phrase(parsed.remainder) is not None
+    if outlook:  # "what's next for OpenAI?" is about OpenAI, in the outlooks: "next" is no topic
+        parsed = replace(parsed, remainder=without_outlook_phrase(parsed.remainder))
     terms = question_terms(lexicon, parsed.remainder)
     topic = topic_terms(terms)
     parsed = _reference_year_dropped(parsed, topic, covered_months)
@@ -91,6 +96,7 @@ def analyse(question: str, lexicon: Lexicon, covered_months: list[str]) -> Quest
         end_matter_kinds=kinds,
         digest_language=named_digest_language(question),
         asks_figure=asks_for_figure(question),
+        asks_outlook=outlook,
     )
 
 

@@ -20,6 +20,7 @@ from .evidence import Signals, gather_signals
 from .lexical import Expander, LexicalIndex, default_expander
 from .models import Chunk, Hit, unique_links
 from .names import Lexicon
+from .outlook import outlook_weights
 from .overview import overview_weights
 from .question import QuestionAnalysis, analyse
 from .store import StoredIndex
@@ -50,6 +51,8 @@ OTHER_LANGUAGE_FACTOR = 0.6
 # Added to overview passages when a question names no topic, only (maybe) a period.
 OVERVIEW_BONUS = 0.3
 OVERVIEW_DENSE_SHARE = 0.25  # of the dense score, in a recap: it only breaks ties between summaries
+# Added to passages under an outlook heading when a question asks what comes next.
+OUTLOOK_BONUS = 0.3
 # Two passages this similar (token Jaccard) are the same text; keep the better one.
 DUPLICATE_JACCARD = 0.8
 
@@ -88,6 +91,7 @@ class Searcher:
         self.languages = np.array([chunk.language for chunk in stored.chunks])
         self.covered_months = sorted({entry.month for entry in stored.manifest.digests})
         self.overview = overview_weights(stored.chunks)
+        self.outlook = outlook_weights(stored.chunks)
         positions: dict[str, list[int]] = defaultdict(list)
         for i, chunk in enumerate(stored.chunks):
             positions[chunk.item_key].append(i)
@@ -143,6 +147,13 @@ class Searcher:
         return scores
 
     def fused(self, analysis: QuestionAnalysis, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+        if analysis.asks_outlook:  # "what's next for OpenAI?": what the outlooks say of it
+            topic = (
+                self.fuse(dense, lexical)
+                if not analysis.is_recap
+                else OVERVIEW_DENSE_SHARE * self.fuse(dense, np.zeros_like(lexical))
+            )
+            return OUTLOOK_BONUS * self.outlook + topic
         if analysis.is_recap:  # "what happened in March?", "tl;dr of April": the digests' summaries answer,
             # and passages that happen to use the question's words ("gros", "horizon") do not; closeness
             # in meaning only breaks ties (with MiniLM it mostly measures the question's language).

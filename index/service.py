@@ -21,6 +21,7 @@ from .embedding import Embedder
 from .errors import IndexMissingError, IndexUnusableError, NewsbotError
 from .language import detect_language
 from .lexical import LexicalIndex
+from .llm_writer import LLMWriter
 from .locking import BuildInProgress, exclusive_build
 from .models import Answer
 from .question_limits import check_question
@@ -44,6 +45,7 @@ class NewsService:
         self._searcher: Searcher | None = None
         self._build_lock = threading.Lock()
         self.last_build: BuildReport | None = None
+        self.writer = LLMWriter.from_settings(settings) if settings.answer_mode == "llm" else None
 
     @property
     def stored(self) -> store.StoredIndex:
@@ -139,13 +141,16 @@ class NewsService:
         searcher = self.searcher  # keep one index for the whole question, even if a reindex swaps
         result = searcher.search(question, k)
         retrieved = time.perf_counter()
-        answer = compose_answer(question, result, language, searcher.covered_months, searcher.tokenize)
-        done = time.perf_counter()
-        answer.timings_ms = {
-            "retrieve": (retrieved - started) * 1000,
-            "answer": (done - retrieved) * 1000,
-            "total": (done - started) * 1000,
-        }
+        answer = compose_answer(
+            question, result, language, searcher.covered_months, searcher.tokenize, searcher.stored.chunks
+        )
+        answer.retrieved = result.hits
+        composed = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000, "answer": (composed - retrieved) * 1000}
+        if self.writer is not None and self.writer.can_rewrite(answer):
+            answer = self.writer.rewrite(answer)  # the extractive answer itself if the LLM's reply is unusable
+            timings["llm"] = (time.perf_counter() - composed) * 1000
+        answer.timings_ms = {**timings, "total": (time.perf_counter() - started) * 1000}
         return answer
 
     def validate_question(self, question: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
@@ -28,6 +29,51 @@ class IndexSettings(BaseSettings):
     chunk_max_chars: int = Field(900, ge=200, le=4000)
     embed_batch_size: int = Field(32, ge=1, le=512)
     max_question_chars: int = Field(500, ge=20, le=4000)
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="'extractive' quotes the passages; 'llm' has an OpenAI-compatible model rewrite that "
+        "answer in prose from the same numbered passages, falling back to the extractive one on any failure.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible API base, e.g. https://api.openai.com/v1 or Ollama's "
+        "http://localhost:11434/v1 (also vLLM, llama.cpp server); needed by answer_mode=llm.",
+    )
+    llm_model: str | None = Field(None, description="Model name the LLM server knows; needed by answer_mode=llm.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="Sent as a Bearer token if set (Ollama needs none); never logged or put in a prompt."
+    )
+    llm_timeout_s: float = Field(
+        20.0,
+        ge=1,
+        le=120,
+        description="Longest wait for the LLM before answering extractively; bounded so that a /ask reply "
+        "stays well within Discord's 15-minute interaction window.",
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_base_url(cls, value: str | None) -> str | None:
+        """Only http(s): urllib would also open file:// and ftp:// URLs, which no LLM server uses."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, e.g. http://localhost:11434/v1")
+        return value
+
+    @model_validator(mode="after")
+    def _llm_mode_needs_a_server(self) -> Self:
+        """Fail at start-up, naming the variables, rather than fall back on every question."""
+        if self.answer_mode == "llm":
+            missing = [
+                name
+                for name, value in (("NEWSBOT_LLM_BASE_URL", self.llm_base_url), ("NEWSBOT_LLM_MODEL", self.llm_model))
+                if not (value and value.strip())
+            ]
+            if missing:
+                raise ValueError(f"NEWSBOT_ANSWER_MODE=llm needs {' and '.join(missing)} to be set")
+        return self
 
     @property
     def digests_dir(self) -> Path:

@@ -43,8 +43,9 @@ from .models import Chunk, EndMatter
 log = logging.getLogger(__name__)
 
 # 2: the manifest keeps each digest's end matter. 3: it records each file's size and checksum.
-# Older builds are rebuilt on load (see NewsService.load).
-FORMAT_VERSION = 3
+# 4: source lists (emphasised "**Sources :**" lines, "Sources" sections) are end matter, not passages.
+# Older builds are rebuilt on load (see NewsService.load), reusing their vectors.
+FORMAT_VERSION = 4
 VECTORS_FILE = "vectors.faiss"
 CHUNKS_FILE = "chunks.json"
 MANIFEST_FILE = "manifest.json"

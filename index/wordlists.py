@@ -22,3 +22,10 @@ def load_words(name: str) -> tuple[str, ...]:
 def alternation(words: tuple[str, ...]) -> str:
     """A regex group matching any of the words, a hyphen also matching a space or nothing ("open-source")."""
     return "(?:" + "|".join(re.escape(word).replace(r"\-", "[- ]?") for word in words) + ")"
+
+
+@cache
+def load_phrases(name: str) -> tuple[str, ...]:
+    """The lines of `index/data/<name>.txt`, each one phrase, without comments and blank lines."""
+    text = resources.files("index").joinpath(f"data/{name}.txt").read_text("utf-8")
+    return tuple(phrase for line in text.splitlines() if (phrase := line.split("#", 1)[0].strip()))

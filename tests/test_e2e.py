@@ -227,7 +227,9 @@ async def test_digest_add_makes_it_answerable_and_everyone_pings_nobody(live_bot
             for r in emulator.requests_to("PATCH", FOLLOWUP) + emulator.requests_to("POST", FOLLOWUP)
             if pinged["token"] in r.path
         ][-1]
-        assert "@everyone" in body["embeds"][0]["description"]
+        # quoted as text (a zero-width space after the @), and sent with mentions off: nobody is pinged
+        assert "@\u200beveryone" in body["embeds"][0]["description"]
+        assert "@everyone" not in body["embeds"][0]["description"]
         assert body["allowed_mentions"] == {"parse": []}
     finally:
         removal = await emulator.send_slash_command(

@@ -121,7 +121,9 @@ def test_affiliate_footer_and_keywords_are_kept_apart_from_the_passages(digests)
     ]
     assert keywords.kind == "keywords" and keywords.text.startswith("Keywords: AI trends, Artificial Intelligence")
     assert [item.kind for item in digests[DIGEST_APRIL].end_matter] == ["sources"]
-    assert digests[DIGEST_MARCH].end_matter == []
+    # "**Sources :** Op ([…](…)) …": an emphasised source list is end matter too, not a passage
+    assert [item.kind for item in digests[DIGEST_MARCH].end_matter] == ["sources"]
+    assert not any("Sources :" in block.text for block in digests[DIGEST_MARCH].blocks)
 
 
 def test_paragraph_split_by_a_blank_line_is_merged(digests):
