@@ -11,22 +11,15 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 
-from index import (
-    Answer,
-    BuildReport,
-    NewsbotError,
-    NewsService,
-    QuestionError,
-    check_question,
-    evaluate,
-    load_cases,
-    load_embedder,
-    month_label,
-)
+import index  # its names load on first use: `--help` and settings errors never import FAISS or the model stack
+from index import NewsbotError, QuestionError, check_question
+
+if TYPE_CHECKING:
+    from index import Answer, BuildReport
 
 from .settings import BotSettings
 
@@ -126,7 +119,7 @@ def settings_problems(error: ValidationError) -> str:
 
 
 def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
-    service = NewsService(settings)
+    service = index.NewsService(settings)
     report = service.reindex(show_progress_bar=sys.stderr.isatty())
     print(format_build_report(report))
     return 0
@@ -135,11 +128,11 @@ def run_index(args: argparse.Namespace, settings: BotSettings) -> int:
 def run_eval(args: argparse.Namespace, settings: BotSettings) -> int:
     if not args.dataset.is_file():
         raise NewsbotError(f"no dataset at {args.dataset}")
-    cases = load_cases(args.dataset)  # a malformed line is reported before the slow model load
+    cases = index.load_cases(args.dataset)  # a malformed line is reported before the slow model load
     settings = settings.model_copy(update={"answer_mode": "extractive"})  # retrieval is measured, not prose
-    service = NewsService(settings, fusion=args.fusion)
+    service = index.NewsService(settings, fusion=args.fusion)
     service.load(build_if_missing=True)
-    report = evaluate(service, cases, k=args.k)
+    report = index.evaluate(service, cases, k=args.k)
     summary = report.summary()
     if args.json:
         _print_json(summary)
@@ -188,7 +181,7 @@ def run_health(args: argparse.Namespace, settings: BotSettings) -> int:
 
 def run_model(args: argparse.Namespace, settings: BotSettings) -> int:
     """Loads the model once: checks the setting, and bakes hub models into the cache (Docker build)."""
-    embedder = load_embedder(settings.embedding_model, settings.embed_batch_size, allow_download=True)
+    embedder = index.load_embedder(settings.embedding_model, settings.embed_batch_size, allow_download=True)
     print(f"{embedder.name}: {embedder.dimension} dimensions")
     return 0
 
@@ -201,7 +194,7 @@ def run_ask(args: argparse.Namespace, settings: BotSettings) -> int:
     questions = _read_batch(args.batch) if args.batch else [args.question]
     if not args.batch:  # refused before the slow model load
         check_question(args.question, settings.max_question_chars)
-    service = NewsService(settings)
+    service = index.NewsService(settings)
     built = service.load(build_if_missing=True, show_progress_bar=sys.stderr.isatty())
     if built:
         print(f"(built the index first: {built.digests} digests, {built.chunks} chunks)", file=sys.stderr)
@@ -250,7 +243,7 @@ def format_answer(answer: Answer) -> str:
         if n == min(see_also, default=0):
             lines.append("See also:" if answer.language == "en" else "Voir aussi :")
         lines.append(
-            f"[{n}] {chunk.digest_title} · {month_label(chunk.month, answer.language)} · {chunk.section_label}"
+            f"[{n}] {chunk.digest_title} · {index.month_label(chunk.month, answer.language)} · {chunk.section_label}"
         )
         lines.append(f"    {chunk.path}  (score {hit.score:.2f})")
         for link in chunk.links[:4]:

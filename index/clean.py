@@ -11,8 +11,6 @@ import re
 from collections import Counter
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-import ftfy
-
 from .models import Link
 
 # Characters that look like a space or a hyphen but defeat tokenisers and users' searches.
@@ -58,6 +56,8 @@ _WORD = re.compile(r"\w+")
 
 def fix_characters(text: str) -> str:
     """Undo mojibake and replace look-alike spaces and hyphens."""
+    import ftfy  # here, not at the top: the question checks use this module and must start fast
+
     # Look-alike spaces first: ftfy leaves a line's mojibake alone when it also holds a U+00A0.
     text = ftfy.fix_text(replace_lookalikes(text), uncurl_quotes=False, fix_line_breaks=True)
     return replace_lookalikes(text)

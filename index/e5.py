@@ -70,6 +70,10 @@ class QuantizedE5Embedder(Embedder):
                 parts.append(self.model.passage(list(texts[start : start + self.batch_size])))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions one by one: the engine embeds one query per call."""
+        return np.vstack([self.encode_query(text) for text in texts])
+
     def encode_query(self, text: str) -> np.ndarray:
         """A question, embedded with E5's "query: " prefix."""
         with self._lock:

@@ -139,3 +139,7 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Questions asked together, in one call (see `index.batching`)."""
+        return self.encode(texts)

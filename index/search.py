@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .batching import MicroBatcher
 from .corpus import CorpusTables
 from .embedding import MINILM_CALIBRATION, DenseCalibration, Embedder
 from .end_matter import end_matter_chunk, put_first
@@ -82,6 +83,7 @@ class Searcher:
     ) -> None:
         self.stored = stored
         self.embedder = embedder
+        self.queries = MicroBatcher(embedder.encode_queries)  # concurrent questions share a model call
         self.lexical = lexical or LexicalIndex.build(stored.chunks)
         self.corpus = corpus or CorpusTables.build(stored.chunks)
         self.lexicon = Lexicon(self.corpus, expander or default_expander(), default_topic_words())
@@ -123,7 +125,7 @@ class Searcher:
         result = SearchResult(analysis, calibration=self.embedder.calibration)
         if not analysis.period_covered or not self.stored.chunks:
             return result
-        dense = self.dense_scores(self.embedder.encode_query(analysis.text))
+        dense = self.dense_scores(self.queries.encode(analysis.text))
         lexical = self.lexical_scores(analysis)
         fused = self.weighted(analysis, self.fused(analysis, dense, lexical))
         result.hits = self.top_items(fused, k)

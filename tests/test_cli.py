@@ -184,7 +184,7 @@ def test_missing_batch_file_is_a_clean_error(tmp_path, monkeypatch, capsys):
         def load(self, **kwargs):
             return None
 
-    monkeypatch.setattr(cli, "NewsService", StubService)
+    monkeypatch.setattr("index.NewsService", StubService)
     status = cli.main(["--data", str(tmp_path / "data"), "ask", "--batch", str(tmp_path / "missing.txt")])
     assert status != 0
     assert "missing.txt" in capsys.readouterr().err

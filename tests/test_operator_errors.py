@@ -94,3 +94,37 @@ def test_an_index_folder_under_a_file_is_one_line(monkeypatch, tmp_path, no_mode
     monkeypatch.setenv("NEWSBOT_INDEX_DIR", str(blocker / "index"))
     assert cli.main(["--data", str(tmp_path), "index"]) == 1
     assert f"cannot write the index in {Path(blocker / 'index')}: Not a directory" in _one_line_error(capsys)
+
+
+HEAVY = ("faiss", "torch", "sentence_transformers", "bm25s", "transformers")
+IMPORTS_AFTER = """
+import sys
+from bot.cli import main
+try:
+    main({args!r})
+except SystemExit:
+    pass
+print("loaded:", ",".join(name for name in {heavy!r} if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "   "], ["ask", "x" * 600], ["ask", "What is new?"]])
+def test_help_bad_questions_and_settings_errors_never_import_the_model_stack(args, tmp_path) -> None:
+    """`newsbot --help` and one-line refusals answer in about a second, not after seconds of imports."""
+    import subprocess
+    import sys
+
+    from test_cli import _clean_env
+
+    env = _clean_env() | {"NEWSBOT_DATA_DIR": str(tmp_path)}
+    if args[-1] == "What is new?":
+        env["NEWSBOT_TOP_K"] = "many"  # a settings error
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS_AFTER.format(args=args, heavy=HEAVY)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "loaded: \n" in result.stdout, result.stdout + result.stderr
