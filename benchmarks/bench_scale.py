@@ -38,8 +38,7 @@ from benchmarks.corpus import questions, write_corpus, write_digest
 ROOT = Path("/tmp/newsbot-bench")
 RESULT_FILE = "build-result.json"
 BUILD_STAGES = {
-    "ingest": ("index.builder", "ingest_directory"),
-    "chunk": ("index.builder", "_chunk_all"),
+    "read": ("index.builder", "_read_and_chunk"),
     "previous": ("index.builder", "_previous_index"),
     "embed": ("index.builder", "_embed"),
     "tables": ("index.builder", "_table_writer"),

@@ -52,8 +52,11 @@ def point_at_api(base_url: str) -> None:
     discord.http.Route.BASE = base_url.rstrip("/")
 
 
-class NewsBot(commands.Bot):
-    """Answers questions about the digests; slash commands only, no prefix commands."""
+class NewsBot(commands.AutoShardedBot):
+    """Answers questions about the digests; slash commands only, no prefix commands.
+
+    Auto-sharded as Discord intends: the shard count Discord recommends, all in this process, unless
+    the settings name a count and this process's share of the shards (docs/scaling.md)."""
 
     def __init__(self, settings: BotSettings, service: NewsService) -> None:
         # A text-only bot: no voice libraries, and no start-up warning about their absence.
@@ -67,6 +70,9 @@ class NewsBot(commands.Bot):
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            # Neither set: discord.py asks GET /gateway/bot for Discord's recommended count and runs every shard.
+            shard_count=settings.shard_count,
+            shard_ids=settings.shard_ids,  # type: ignore[arg-type]  # None (all shards) is its default; stubs omit it
         )
         self.settings = settings
         self.service = service
@@ -88,6 +94,10 @@ class NewsBot(commands.Bot):
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
+        """Commands belong to the application, not to a shard: the process running shard 0 syncs them."""
+        if self.shard_ids is not None and 0 not in self.shard_ids:
+            log.info("slash commands left to the process running shard 0", extra=self.shard_fields())
+            return
         guild_id = self.settings.discord_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)
@@ -98,7 +108,30 @@ class NewsBot(commands.Bot):
         log.info("slash commands synced", extra={"commands": [c.name for c in synced], "guild_id": guild_id})
 
     async def on_ready(self) -> None:
-        log.info("ready", extra={"user": str(self.user), "guilds": len(self.guilds)})
+        log.info("ready", extra={"user": str(self.user), "guilds": len(self.guilds), **self.shard_fields()})
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        guilds = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info("shard %s ready", shard_id, extra={"shard": shard_id, "guilds": guilds})
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        log.info("shard %s disconnected", shard_id, extra={"shard": shard_id})
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        log.info("shard %s resumed", shard_id, extra={"shard": shard_id})
+
+    def shard_fields(self) -> dict[str, object]:
+        """Which shards this process runs, for log lines (with neither setting, known once connected)."""
+        ids = list(self.shard_ids) if self.shard_ids is not None else sorted(self.shards) or None
+        return {"shards": ids, "shard_count": self.shard_count}
+
+    def all_shards_connected(self) -> bool:
+        """Ready, and every shard this process runs has an open gateway connection."""
+        if not self.is_ready() or self.is_closed():
+            return False
+        shards = self.shards
+        expected = self.shard_ids if self.shard_ids is not None else range(self.shard_count or 0)
+        return bool(shards) and all(shard in shards and not shards[shard].is_closed() for shard in expected)
 
     async def on_message(self, message: discord.Message) -> None:
         """Prefix commands are off: mentions and DMs are questions (see cogs/ask.py)."""

@@ -57,11 +57,34 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(style: str, secrets: list[str], level: int = logging.INFO) -> None:
+class ShardContext(logging.Filter):
+    """Names this process's shards on every record, so the logs of several processes can be told apart."""
+
+    def __init__(self, shards: list[int]) -> None:
+        super().__init__()
+        self.shards = shards
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "shards"):
+            record.shards = self.shards
+        return True
+
+
+def configure_logging(
+    style: str, secrets: list[str], level: int = logging.INFO, shards: list[int] | None = None
+) -> None:
+    """`shards`: the ones this process runs when the settings name them (otherwise the ready line does)."""
     handler = logging.StreamHandler(sys.stderr)
-    inner = JsonFormatter() if style == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    where = f" [shards {','.join(map(str, shards))}]" if shards is not None else ""
+    inner = (
+        JsonFormatter()
+        if style == "json"
+        else logging.Formatter(f"%(asctime)s %(levelname)s %(name)s{where}: %(message)s")
+    )
     handler.setFormatter(RedactingFormatter(inner, secrets))
     handler.addFilter(RedactSecrets(secrets))
+    if shards is not None:
+        handler.addFilter(ShardContext(shards))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from index import NewsbotError, NewsService
+from index import BuildReport, NewsbotError, NewsService, ReindexInProgress
 
 from .client import NewsBot, point_at_api
 from .logs import configure_logging
@@ -21,6 +21,7 @@ from .settings import BotSettings
 log = logging.getLogger("newsbot.run")
 
 HEALTH_EVERY_SECONDS = 30
+BUILD_WAIT_SECONDS = 1  # how often a process waits-and-retries while another one builds the first index
 
 
 def run_bot(settings: BotSettings) -> int:
@@ -28,7 +29,7 @@ def run_bot(settings: BotSettings) -> int:
     if not token:
         raise NewsbotError("no Discord token: set DISCORD_TOKEN (environment or .env) to the bot's token")
     llm_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
-    configure_logging(settings.log_format, secrets=[token, llm_key])
+    configure_logging(settings.log_format, secrets=[token, llm_key], shards=settings.shard_ids)
     asyncio.run(serve(settings, token))
     return 0
 
@@ -59,7 +60,7 @@ async def run_until_closed(bot: NewsBot, token: str) -> None:
     """
     settings = bot.settings
     async with bot:
-        heartbeat = asyncio.create_task(write_health(bot, settings.health_file))
+        background = [asyncio.create_task(write_health(bot, settings.health_file))]
         try:
             await reach_discord(bot.login(token), settings)
             try:
@@ -69,9 +70,11 @@ async def run_until_closed(bot: NewsBot, token: str) -> None:
                     f"cannot use {error.filename or settings.data_dir}: {error.strerror or error}; "
                     "check that the data folder exists and is readable and writable by this user"
                 ) from None
+            background.append(asyncio.create_task(follow_index_builds(bot.service, settings.index_poll_seconds)))
             await reach_discord(bot.connect(), settings)
         finally:
-            heartbeat.cancel()
+            for task in background:
+                task.cancel()
 
 
 async def reach_discord(step: Awaitable[None], settings: BotSettings) -> None:
@@ -103,7 +106,8 @@ async def load_index(service: NewsService) -> asyncio.Task[None] | None:
         problem = str(error)
     built = None
     if not service.is_loaded:  # nothing servable on disk: build before connecting
-        built = await asyncio.to_thread(service.load, True)
+        built = await build_first(service)
+        problem = None  # what serves now is a fresh build, this process's or another's
     log.info(
         "index loaded",
         extra={
@@ -121,6 +125,20 @@ async def load_index(service: NewsService) -> asyncio.Task[None] | None:
     return None
 
 
+async def build_first(service: NewsService) -> BuildReport | None:
+    """Build the index, or, if another process sharing the data folder is building it, wait for that
+    build and serve it (two shards started at once on an empty folder: one builds, the other waits)."""
+    waiting = False
+    while True:
+        try:
+            return await asyncio.to_thread(service.load, True)
+        except ReindexInProgress:
+            if not waiting:
+                log.info("another process is building the index; waiting for its build")
+                waiting = True
+            await asyncio.sleep(BUILD_WAIT_SECONDS)
+
+
 async def rebuild_in_background(service: NewsService, problem: str) -> None:
     log.warning("rebuilding the index from the digests in the background: %s", problem)
     try:
@@ -134,10 +152,23 @@ async def rebuild_in_background(service: NewsService, problem: str) -> None:
 _background: set[asyncio.Task[None]] = set()  # keeps running rebuilds referenced until they finish
 
 
-async def write_health(bot: NewsBot, path: Path) -> None:
-    """Touch a file while connected; `newsbot health` (the container healthcheck) reads it."""
+async def follow_index_builds(service: NewsService, every_seconds: float) -> None:
+    """Serve the builds other processes make current in the shared data folder (docs/scaling.md).
+
+    `refresh` reads the disk, so it runs in a worker thread; it skips while this process reindexes."""
     while True:
-        if not bot.is_ready() or bot.is_closed():
+        await asyncio.sleep(every_seconds)
+        try:
+            await asyncio.to_thread(service.refresh)
+        except Exception:  # a bug: logged with its traceback, and the next round tries again
+            log.exception("could not look for a newer index build")
+
+
+async def write_health(bot: NewsBot, path: Path) -> None:
+    """Touch a file while every shard of this process is connected; `newsbot health` (the container
+    healthcheck) reads it."""
+    while True:
+        if not bot.all_shards_connected():
             await asyncio.sleep(1)
             continue
         try:

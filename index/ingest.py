@@ -78,10 +78,10 @@ def ingest_directory(digests_dir: Path, root: Path) -> IngestReport:
     return report
 
 
-def read_digest(path: Path, root: Path) -> Digest:
-    """Parse one digest file; raises DigestError with a readable reason."""
-    rel = _relative(path, root)
-    raw_bytes = path.read_bytes()
+def read_digest(path: Path, root: Path, raw_bytes: bytes | None = None) -> Digest:
+    """Parse one digest file (or its bytes, already read); raises DigestError with a readable reason."""
+    rel = relative_path(path, root)
+    raw_bytes = path.read_bytes() if raw_bytes is None else raw_bytes
     text = decode(raw_bytes, rel)
     text = clean.fix_characters(text)
     front, body = split_front_matter(text)
@@ -103,7 +103,7 @@ def read_digest(path: Path, root: Path) -> Digest:
         month_source=source,
         language=language,
         blocks=blocks,
-        content_hash=hashlib.sha256(raw_bytes).hexdigest(),
+        content_hash=content_hash(raw_bytes),
         end_matter=end_matter,
     )
 
@@ -314,7 +314,12 @@ def _continues_previous(line: str) -> bool:
     return line[0].islower() or line.startswith("([")
 
 
-def _relative(path: Path, root: Path) -> str:
+def content_hash(raw_bytes: bytes) -> str:
+    """What identifies a digest's content: an unchanged hash means its passages need no parsing again."""
+    return hashlib.sha256(raw_bytes).hexdigest()
+
+
+def relative_path(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import faiss
 import numpy as np
 
 from .batching import MicroBatcher
@@ -192,6 +193,9 @@ class Searcher:
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query to every chunk, in store order."""
+        matrix = _flat_matrix(self.stored.vectors)
+        if matrix is not None:  # one matrix-vector product: a FAISS search for all n ranks them too (5x slower)
+            return matrix @ query.astype(np.float32)
         total = self.stored.vectors.ntotal
         scores, ids = self.stored.vectors.search(query.reshape(1, -1).astype(np.float32), total)
         out = np.full(total, -1.0, dtype=np.float32)
@@ -225,6 +229,14 @@ class Searcher:
             if len(chosen) >= k:
                 break
         return [Hit(chunk=merge_item(self.items[key]), score=score) for key, score in chosen.items()]
+
+
+def _flat_matrix(vectors: faiss.Index) -> np.ndarray | None:
+    """The vectors of an exact (flat) FAISS index as an (n, d) array sharing its memory, else None."""
+    if not isinstance(vectors, faiss.IndexFlat) or vectors.ntotal == 0:
+        return None
+    flat = faiss.rev_swig_ptr(vectors.get_xb(), vectors.ntotal * vectors.d)
+    return flat.reshape(vectors.ntotal, vectors.d)
 
 
 def _union(sets: Iterable[frozenset[str]]) -> frozenset[str]:

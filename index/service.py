@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
 
 from . import store
 from .answer import compose_answer
@@ -46,6 +47,7 @@ class NewsService:
         self._build_lock = threading.Lock()
         self.last_build: BuildReport | None = None
         self.writer = LLMWriter.from_settings(settings) if settings.answer_mode == "llm" else None
+        self._refused_build: Path | None = None  # a current build `refresh` could not load, warned about once
 
     @property
     def stored(self) -> store.StoredIndex:
@@ -127,6 +129,35 @@ class NewsService:
             self._build_lock.release()
         self.last_build = report
         return report
+
+    def refresh(self) -> bool:
+        """Serve the build another process (a bot sharing the data folder, `newsbot index`) made current
+        since this one loaded; True if it was swapped in. A build that does not load is warned about
+        once and skipped, and the one serving stays; this process's own reindex always wins."""
+        if self._searcher is None or self.reindexing:
+            return False
+        index_dir = self.settings.resolved_index_dir
+        current = store.current_path(index_dir).resolve()
+        if current in (self._searcher.stored.directory, self._refused_build) or not store.has_index(index_dir):
+            return False
+        try:
+            searcher = self._make_searcher(
+                store.load_index(index_dir, self.embedder.name, self.embedder.dimension, build=current)
+            )
+        except (NewsbotError, OSError) as error:  # OSError: removed by a newer build while this one read it
+            self._refused_build = current
+            log.warning("not serving the new build %s (%s); still answering from the one loaded", current.name, error)
+            return False
+        if not self._build_lock.acquire(blocking=False):
+            return False  # this process started a reindex meanwhile: its build is the newer one
+        try:
+            if store.current_path(index_dir).resolve() != searcher.stored.directory:
+                return False  # superseded while it loaded: the next call takes the newest
+            self._searcher = searcher  # one assignment: the swap
+        finally:
+            self._build_lock.release()
+        log.info("serving the index build %s, made current by another process", current.name)
+        return True
 
     @property
     def reindexing(self) -> bool:

@@ -80,6 +80,8 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     # Every other file of the build, by path relative to it: {"bytes": size, "sha256": hex digest}.
     files: dict[str, dict[str, int | str]] = field(default_factory=dict)
+    # The passage size the digests were cut at: their passages are reused only by a build with the same.
+    chunk_max_chars: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> Manifest:

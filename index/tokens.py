@@ -62,25 +62,34 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
         if name not in _STOP_WORDS and not name.isdigit():
             tokens.append(name + version)
     for word in WORD.findall(folded):
-        word = word.strip(".-")
-        if not word or word in _STOP_WORDS:  # chat spelling with a digit ("b4") included
-            continue
-        parts_all = [p for p in re.split(r"[-.]", word) if p]
-        if "-" in word and all(p in _STOP_WORDS for p in parts_all):  # "est-il", "y-a-t-il"
-            continue
-        if _VERSIONED.search(word) or "-" in word:
-            compact = _drop_descriptive_suffix(word).replace("-", "")
-            # "résume-moi", "state-of-the-art": words joined by grammar, not a name; their parts match.
-            if _VERSIONED.search(word) or not any(p in _STOP_WORDS for p in parts_all):
-                tokens.append(compact)
-            # "gpt3.5-level": the parts are "gpt" and "level", not "gpt3" (a version cut at its dot).
-            parts = [p for p in re.split(r"[-.]", _DECIMAL_VERSION.sub(r"\1", word)) if p and not p.isdigit()]
-            tokens.extend(
-                p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact
-            )
-        elif len(word) > 1 or word.isdigit():
-            tokens.append(word if word.isdigit() or word in names else stem(word))
+        tokens.extend(_word_tokens(word, names))
     return tokens
+
+
+@lru_cache(maxsize=1 << 18)
+def _word_tokens(word: str, names: frozenset[str]) -> tuple[str, ...]:
+    """The tokens of one word of folded text. Cached: a build tokenizes millions of words from a
+    vocabulary of tens of thousands, and `names` is one object per build (a frozenset keeps its hash)."""
+    tokens: list[str] = []
+    word = word.strip(".-")
+    if not word or word in _STOP_WORDS:  # chat spelling with a digit ("b4") included
+        return ()
+    parts_all = [p for p in re.split(r"[-.]", word) if p]
+    if "-" in word and all(p in _STOP_WORDS for p in parts_all):  # "est-il", "y-a-t-il"
+        return ()
+    if _VERSIONED.search(word) or "-" in word:
+        compact = _drop_descriptive_suffix(word).replace("-", "")
+        # "résume-moi", "state-of-the-art": words joined by grammar, not a name; their parts match.
+        if _VERSIONED.search(word) or not any(p in _STOP_WORDS for p in parts_all):
+            tokens.append(compact)
+        # "gpt3.5-level": the parts are "gpt" and "level", not "gpt3" (a version cut at its dot).
+        parts = [p for p in re.split(r"[-.]", _DECIMAL_VERSION.sub(r"\1", word)) if p and not p.isdigit()]
+        tokens.extend(
+            p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact
+        )
+    elif len(word) > 1 or word.isdigit():
+        tokens.append(word if word.isdigit() or word in names else stem(word))
+    return tuple(tokens)
 
 
 # "GPT-3.5-class", "GPT-4-level": the product is GPT-3.5, the suffix only describes it.

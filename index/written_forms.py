@@ -44,7 +44,7 @@ class WrittenForms:
         words: set[str] = set().union(*(written_words(text) for text in texts))
         names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
         # Words also written in lower case somewhere ("Good" in a title, "good" in a sentence) are common words.
-        lower_case = {fold(word) for text in texts for word in _LOWER_CASE_WORD.findall(text)}
+        lower_case = {word for text in texts for word in fold(" ".join(_LOWER_CASE_WORD.findall(text))).split()}
         return cls(words, frozenset(names), frozenset(names - lower_case))
 
     def to_dict(self) -> dict[str, list[str]]:

@@ -383,6 +383,36 @@ def test_other_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tm
     assert settings(feedback_file=tmp_path / "votes.jsonl").resolved_feedback_file == tmp_path / "votes.jsonl"
 
 
+def test_shard_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = BotSettings(_env_file=None)
+    assert (defaults.shard_count, defaults.shard_ids, defaults.index_poll_seconds) == (None, None, 30.0)
+    monkeypatch.setenv("NEWSBOT_SHARD_COUNT", "4")
+    monkeypatch.setenv("NEWSBOT_SHARD_IDS", "2, 3")
+    monkeypatch.setenv("NEWSBOT_INDEX_POLL_SECONDS", "0.5")
+    loaded = BotSettings(_env_file=None)
+    assert (loaded.shard_count, loaded.shard_ids, loaded.index_poll_seconds) == (4, [2, 3], 0.5)
+    monkeypatch.setenv("NEWSBOT_SHARD_IDS", "1")  # a single id, not JSON's number
+    assert BotSettings(_env_file=None).shard_ids == [1]
+    monkeypatch.setenv("NEWSBOT_SHARD_IDS", "")  # empty: all of the count's shards
+    assert BotSettings(_env_file=None).shard_ids is None
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"shard_ids": [0]}, "NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT"),
+        ({"shard_ids": [0, 2], "shard_count": 2}, "NEWSBOT_SHARD_IDS has 2, outside 0-1"),
+        ({"shard_ids": [-1], "shard_count": 2}, "NEWSBOT_SHARD_IDS has -1, outside 0-1"),
+        ({"shard_ids": [1, 0, 1], "shard_count": 2}, "NEWSBOT_SHARD_IDS lists 1 more than once"),
+        ({"shard_count": 0}, "greater than or equal to 1"),
+        ({"index_poll_seconds": 0}, "greater than 0"),
+    ],
+)
+def test_inconsistent_shard_settings_are_refused(values: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        settings(**values)
+
+
 @pytest.mark.parametrize(
     "field, value", [("question_rate", 0), ("question_per_seconds", 0), ("max_upload_bytes", 10), ("log_format", "xml")]
 )
@@ -485,3 +515,16 @@ def test_configure_logging_text_style(restore_root_logger, monkeypatch: pytest.M
     assert TOKEN not in output
     with pytest.raises(json.JSONDecodeError):
         json.loads(output.splitlines()[0])
+
+
+def test_configure_logging_names_the_shards_of_the_process(restore_root_logger, monkeypatch) -> None:
+    """Several processes' logs side by side: every line says which shards wrote it."""
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    configure_logging("json", [TOKEN], shards=[2, 3])
+    logging.getLogger("newsbot.shards").info("index loaded")
+    logging.getLogger("newsbot.shards").info("shard 3 ready", extra={"shards": [3]})
+    assert [json.loads(line)["shards"] for line in stream.getvalue().splitlines()] == [[2, 3], [3]]
+    configure_logging("text", [TOKEN], shards=[1])
+    logging.getLogger("newsbot.shards").info("ready")
+    assert "INFO newsbot.shards [shards 1]: ready" in stream.getvalue()

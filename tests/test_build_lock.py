@@ -3,6 +3,7 @@ deletes the first one's work, and the index that was serving keeps serving."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -93,3 +94,24 @@ def test_three_index_commands_at_once_leave_a_complete_index(copy_built_data) ->
     stored = load_index(data / "index")
     assert any(chunk.path.endswith("extra.md") for chunk in stored.chunks)
     assert not [entry for entry in (data / "index" / "builds").iterdir() if entry.name.startswith(".tmp-")]
+
+
+async def test_a_bot_starting_while_another_process_builds_the_first_index_waits_for_it(
+    copy_built_data, embedder, monkeypatch
+) -> None:
+    """Two shards started at once on a folder without an index: the one that finds the lock taken
+    serves the other's build when it is done, rather than exit with "another build is running"."""
+    from bot import runner
+
+    monkeypatch.setattr(runner, "BUILD_WAIT_SECONDS", 0.05)
+    index_dir = copy_built_data() / "index"
+    (index_dir / "current").rename(index_dir / "current-to-be")  # no index yet
+    service = NewsService(make_settings(index_dir.parent), embedder)
+    with exclusive_build(index_dir):  # the other process's build
+        starting = asyncio.create_task(runner.load_index(service))
+        await asyncio.sleep(0.5)
+        assert not starting.done() and not service.is_loaded
+        (index_dir / "current-to-be").rename(index_dir / "current")  # its build is made current
+    assert await asyncio.wait_for(starting, 30) is None  # served as it is: no rebuild of its own
+    assert service.stored.directory == load_index(index_dir).directory
+    assert not service.ask("What did Meta release in April?").abstained

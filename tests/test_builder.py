@@ -170,3 +170,40 @@ def test_failed_build_leaves_the_service_answering_from_the_previous_index(
     assert report.changed == [f"data/digests/{DIGEST_APRIL}"]
     assert service.stored.directory != old_directory
     assert any("LLaMA 5" in chunk.text for chunk in service.stored.chunks)
+
+
+def test_only_new_and_changed_digests_are_parsed_again(copy_built_data, settings_for, embedder, monkeypatch):
+    from index import builder
+
+    data = copy_built_data()
+    settings = settings_for(data)
+    before = {chunk.id: chunk for chunk in _load(settings).chunks}
+    parsed: list[str] = []
+    read_digest = builder.read_digest
+
+    def counting_read(path, root, raw_bytes=None):
+        parsed.append(path.name)
+        return read_digest(path, root, raw_bytes)
+
+    monkeypatch.setattr(builder, "read_digest", counting_read)
+    (data / "digests" / "003_mai.md").write_text(
+        "# Veille IA – Mai 2025\n\n## Modèles\n\n- **Mistral Medium 3** – Mistral AI lance Medium 3 le 7 mai.\n",
+        encoding="utf-8",
+    )
+    english = data / "digests" / DIGEST_EN
+    english.write_text(english.read_text(encoding="utf-8") + "\n\nA closing paragraph added in May 2025.\n")
+
+    report = build_index(settings, embedder)
+
+    assert sorted(parsed) == sorted(["003_mai.md", DIGEST_EN])
+    assert report.added == ["data/digests/003_mai.md"] and report.changed == [EN_PATH]
+    after = _load(settings)
+    for chunk in after.chunks:  # the copied passages are the previous build's, field for field
+        if chunk.path not in ("data/digests/003_mai.md", EN_PATH):
+            assert chunk == before[chunk.id]
+    assert sum(entry.chunks for entry in after.manifest.digests) == len(after.chunks)
+
+    parsed.clear()  # another passage size cuts every digest again
+    resized = settings_for(data, chunk_max_chars=settings.chunk_max_chars - 200)
+    build_index(resized, embedder)
+    assert len(parsed) == 4

@@ -8,6 +8,7 @@ import io
 import json
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -17,7 +18,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-from discord_emulator import DiscordEmulator, GatewayConnectionRecord
+from discord_emulator import DiscordEmulator, GatewayConnectionRecord, shard_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 
@@ -28,8 +29,8 @@ CALLBACK = r"/interactions/\d+/[^/]+/callback"
 class EmulatedClient(discord.Client):
     """A minimal client with a few app commands, recording what its handlers saw."""
 
-    def __init__(self, intents: discord.Intents | None = None) -> None:
-        super().__init__(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05)
+    def __init__(self, intents: discord.Intents | None = None, **options: Any) -> None:
+        super().__init__(intents=intents or discord.Intents.default(), guild_ready_timeout=0.05, **options)
         self.tree = app_commands.CommandTree(self)
         self.messages_seen: list[discord.Message] = []
         self.available_guilds: list[discord.Guild] = []
@@ -103,6 +104,10 @@ class EmulatedClient(discord.Client):
             await message.reply("pong")
 
 
+class ShardedClient(EmulatedClient, discord.AutoShardedClient):
+    """The same client, auto-sharded: as many shards as GET /gateway/bot recommends, unless told."""
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def emu() -> AsyncIterator[DiscordEmulator]:
     """A started emulator, with discord.py's REST base and default gateway pointed at it (and restored)."""
@@ -128,11 +133,17 @@ def session_of(connection: GatewayConnectionRecord) -> str:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def start_client(emu: DiscordEmulator) -> AsyncIterator[StartClient]:
-    """`await start_client(intents=None, sync=True)`: a logged-in, connected, ready client; closed afterwards."""
+    """`await start_client(intents=None, sync=True, client_class=EmulatedClient, **options)`: a logged-in,
+    connected, ready client; closed afterwards."""
     running: list[tuple[EmulatedClient, asyncio.Task[None]]] = []
 
-    async def start(intents: discord.Intents | None = None, sync: bool = True) -> EmulatedClient:
-        client = EmulatedClient(intents)
+    async def start(
+        intents: discord.Intents | None = None,
+        sync: bool = True,
+        client_class: type[EmulatedClient] = EmulatedClient,
+        **options: Any,
+    ) -> EmulatedClient:
+        client = client_class(intents, **options)
         await client.login(emu.token)
         task = asyncio.create_task(client.connect())
         running.append((client, task))
@@ -513,3 +524,95 @@ async def test_wrong_token_raises_login_failure(emu: DiscordEmulator) -> None:
 
     assert [(r.path, r.status) for r in emu.requests[1:]] == [("/users/@me", 401)]
     assert emu.requests[-1].response == {"message": "401: Unauthorized", "code": 0}
+
+
+# --- sharding ---------------------------------------------------------------------------------
+
+
+def _guild_ids_sent(connection: GatewayConnectionRecord, event: str) -> set[int]:
+    key = "id" if event == "GUILD_CREATE" else "guild_id"
+    return {int(f["d"][key]) for f in connection.sent if f.get("t") == event and key in f["d"]}
+
+
+async def test_each_guild_is_served_by_its_shard_and_dms_by_shard_0(
+    emu: DiscordEmulator, start_client: StartClient
+) -> None:
+    """An auto-sharded client takes the recommended count; READY, GUILD_CREATE, interactions and
+    messages of a guild reach only the shard (guild_id >> 22) % num_shards, DMs only shard 0."""
+    emu.recommended_shards = 2
+    home = shard_of(emu.guild_id, 2)
+    other = emu.add_guild("Other Guild", shard=(1 - home, 2))
+    emu.add_member(int(emu.default_user["user"]["id"]), guild_id=other.id)
+    client = await start_client(client_class=ShardedClient)
+
+    assert isinstance(client, discord.AutoShardedClient) and client.shard_count == 2
+    by_shard = {c.shard[0]: c for c in emu.gateway_connections if c.shard is not None}
+    assert sorted(by_shard) == [0, 1] and all(c.identify["shard"] == [c.shard[0], 2] for c in by_shard.values())
+    for guild_id, shard in ((emu.guild_id, home), (other.id, 1 - home)):
+        ready = next(f["d"] for f in by_shard[shard].sent if f.get("t") == "READY")
+        assert [g["id"] for g in ready["guilds"]] == [str(guild_id)] and ready["shard"] == [shard, 2]
+        assert _guild_ids_sent(by_shard[shard], "GUILD_CREATE") == {guild_id}
+        assert client.get_guild(guild_id).shard_id == shard
+
+    in_home = await emu.send_slash_command("hello")
+    in_other = await emu.send_slash_command("hello", channel_id=int(next(iter(other.channels))))
+    await emu.send_message(f"{emu.mention(emu.bot_user)} hi", channel_id=int(next(iter(other.channels))))
+    await emu.send_message("hello in private", guild=False)
+    for interaction, shard in ((in_home, home), (in_other, 1 - home)):
+        record = await emu.wait_for_interaction_reply(interaction)
+        assert record.shard == (shard, 2) and [m["content"] for m in record.followups] == ["hi world"]
+        assert _guild_ids_sent(by_shard[shard], "INTERACTION_CREATE") == {int(interaction["guild_id"])}
+    assert _guild_ids_sent(by_shard[1 - home], "MESSAGE_CREATE") == {other.id}
+    assert _guild_ids_sent(by_shard[home], "MESSAGE_CREATE") <= {emu.guild_id}  # the bot's own replies, echoed
+    dms = {
+        shard: [f for f in c.sent if f.get("t") == "MESSAGE_CREATE" and "guild_id" not in f["d"]]
+        for shard, c in by_shard.items()
+    }
+    assert dms[0] and not dms[1]
+    await emu.wait_for(lambda: len(client.messages_seen) == 2)
+
+
+async def test_two_clients_each_running_one_shard_split_the_guilds(
+    emu: DiscordEmulator, start_client: StartClient
+) -> None:
+    """Two processes' worth of clients, shard_ids [0] and [1] of 2: each sees only its guilds' events."""
+    other = emu.add_guild("Other Guild", shard=(1 - shard_of(emu.guild_id, 2), 2))
+    first = await start_client(client_class=ShardedClient, shard_count=2, shard_ids=[0])
+    second = await start_client(client_class=ShardedClient, shard_count=2, shard_ids=[1])
+    clients = {0: first, 1: second}
+
+    assert not emu.requests_to("GET", "/gateway/bot")[1:]  # a given count needs no recommendation
+    for guild_id in (emu.guild_id, other.id):
+        owner, stranger = clients[shard_of(guild_id, 2)], clients[1 - shard_of(guild_id, 2)]
+        assert owner.get_guild(guild_id) is not None and stranger.get_guild(guild_id) is None
+    interaction = await emu.send_slash_command("hello", channel_id=int(next(iter(other.channels))), user=emu.owner)
+    record = await emu.wait_for_interaction_reply(interaction)
+    assert record.shard == (shard_of(other.id, 2), 2) and record.callback_types == [5]
+
+    await emu.drop_gateway(shard=1)  # one shard's connection drops: it resumes its own session
+    resumed, resume = await emu.wait_for_gateway(6, timeout=10)
+    await emu.wait_for_gateway(0, event="RESUMED", sent=True, connection=resumed.index)
+    assert resume["d"]["session_id"] == emu.gateway.session_for(1).id and resumed.shard == (1, 2)
+    assert emu.gateway.session_for(0).connection is not None  # shard 0 never noticed
+
+
+async def test_identify_needs_enough_shards_and_a_valid_shard(emu: DiscordEmulator) -> None:
+    """Close 4011 when a shard would hold more guilds than allowed (2,500 on Discord), 4010 for a bad shard."""
+    emu.add_guild("Second Guild")
+    emu.max_guilds_per_shard = 1
+    async with aiohttp.ClientSession() as session:
+        for shard, code in (([0, 1], 4011), ([2, 2], 4010), ([0, 2], None)):
+            async with session.ws_connect(f"{emu.gateway_url}?v=10&encoding=json") as ws:
+                await ws.receive()  # HELLO
+                await ws.send_json(
+                    {"op": 2, "d": {"token": emu.token, "intents": 513, "properties": {}, "shard": shard}}
+                )
+                answer = await ws.receive()
+                if code is None:
+                    assert json.loads(answer.data)["t"] == "READY" and json.loads(answer.data)["d"]["shard"] == shard
+                else:
+                    assert answer.type is aiohttp.WSMsgType.CLOSE and answer.data == code
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bot {emu.token}"}) as session:
+        emu.recommended_shards = 3
+        async with session.get(f"{emu.api_base_url}/gateway/bot") as response:
+            assert (await response.json())["shards"] == 3

@@ -50,6 +50,27 @@ def test_a_settings_error_names_the_variable_and_where_it_was_set(monkeypatch, t
     assert "NEWSBOT_CHUNK_MAX_CHARS (from .env)" in err
 
 
+@pytest.mark.parametrize(
+    "environment, expected",
+    [
+        ({"NEWSBOT_SHARD_IDS": "0,1"}, "NEWSBOT_SHARD_IDS needs NEWSBOT_SHARD_COUNT: set it to the total number"),
+        ({"NEWSBOT_SHARD_IDS": "0,2", "NEWSBOT_SHARD_COUNT": "2"}, "NEWSBOT_SHARD_IDS has 2, outside 0-1: shard ids"),
+        (
+            {"NEWSBOT_SHARD_IDS": "1,1", "NEWSBOT_SHARD_COUNT": "2"},
+            "NEWSBOT_SHARD_IDS lists 1 more than once: name each shard once",
+        ),
+    ],
+)
+def test_shard_settings_that_do_not_fit_say_which_and_the_fix(
+    monkeypatch, tmp_path, no_model, capsys, environment, expected
+):
+    monkeypatch.chdir(tmp_path)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert cli.main(["health"]) == 1
+    assert _one_line_error(capsys).startswith(f"error: invalid settings: {expected}")
+
+
 def test_a_malformed_dataset_line_names_the_file_and_line(tmp_path, no_model, capsys):
     dataset = tmp_path / "questions.jsonl"
     good = json.dumps({"id": "q1", "question": "What did Meta release?", "answerable": True})

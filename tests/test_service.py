@@ -160,3 +160,80 @@ def test_an_index_of_an_older_format_is_rebuilt_on_load(built_service, tmp_path,
     assert "older version" in caplog.text
     assert service.searcher.stored.manifest.format_version == store.FORMAT_VERSION
     assert service.ask("keywords de l'article trends ?").sources[0].chunk.text.startswith("Keywords:")
+
+
+# --- several processes on one data folder: `refresh` ----------------------------------------
+
+ORBITALE = """# AI digest – May 2025
+
+## Hardware
+
+**Orbitale ships the Quasar-9 chip** – On 14 May, the Grenoble startup Orbitale shipped Quasar-9, an inference chip cooled by liquid nitrogen.
+"""
+
+
+def _two_services(copy_built_data, make_settings_for, embedder) -> tuple[NewsService, NewsService]:
+    """Two services on one data folder, as two bot processes sharing a volume; both serving."""
+    settings = make_settings_for(copy_built_data())
+    builder, follower = NewsService(settings, embedder), NewsService(settings, embedder)
+    assert builder.open() is None and follower.open() is None
+    return builder, follower
+
+
+def test_refresh_serves_the_build_another_process_made_current(copy_built_data, settings_for, embedder, caplog):
+    builder, follower = _two_services(copy_built_data, settings_for, embedder)
+    assert follower.refresh() is False  # nothing new
+    (builder.settings.digests_dir / "2025-05-orbitale.md").write_text(ORBITALE, "utf-8")
+    builder.reindex()
+    assert "Quasar-9" not in follower.ask("what did Orbitale ship?").text
+
+    with caplog.at_level("INFO", logger="index.service"):
+        assert follower.refresh() is True
+    assert follower.stored.directory == builder.stored.directory
+    assert "Quasar-9" in follower.ask("what did Orbitale ship?").text
+    assert follower.refresh() is False  # already serving it
+    assert builder.refresh() is False  # its own build
+    assert builder.stored.directory.name in caplog.text
+
+
+def test_refresh_keeps_serving_when_the_new_build_does_not_load(copy_built_data, settings_for, embedder, caplog):
+    from index import store
+
+    builder, follower = _two_services(copy_built_data, settings_for, embedder)
+    serving = follower.stored.directory
+    (builder.settings.digests_dir / "2025-05-orbitale.md").write_text(ORBITALE, "utf-8")
+    builder.reindex()
+    (builder.stored.directory / store.CHUNKS_FILE).write_text("[]", "utf-8")  # damaged after it was swapped in
+
+    with caplog.at_level("WARNING", logger="index.service"):
+        assert follower.refresh() is False
+        assert follower.refresh() is False
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and builder.stored.directory.name in warnings[0] and "\n" not in warnings[0]
+    assert follower.stored.directory == serving
+    assert follower.ask("What did Meta release in April?").sources[0].chunk.month == "2025-04"
+
+
+def test_refresh_waits_while_this_process_reindexes(copy_built_data, settings_for, embedder):
+    """A build another process made current is not swapped in over this process's own reindex."""
+    import threading
+
+    builder, follower = _two_services(copy_built_data, settings_for, embedder)
+    (builder.settings.digests_dir / "2025-05-orbitale.md").write_text(ORBITALE, "utf-8")
+    builder.reindex()
+    building, release = threading.Event(), threading.Event()
+
+    def pause(stage: str, done: int, total: int) -> None:
+        building.set()
+        release.wait(10)
+
+    reindex = threading.Thread(target=follower.reindex, kwargs={"progress": pause})
+    reindex.start()
+    try:
+        assert building.wait(30)
+        assert follower.refresh() is False and follower.stored.directory != builder.stored.directory
+    finally:
+        release.set()
+        reindex.join(60)
+    assert "Quasar-9" in follower.ask("what did Orbitale ship?").text  # its own build, with the new digest
+    assert follower.refresh() is False

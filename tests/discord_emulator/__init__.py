@@ -12,7 +12,7 @@ Typical use (see tests/test_discord_emulator.py for complete fixtures)::
         assert record.callback_types == [5] and "sources" in record.followups[0]["content"]
 
 Modules: `server` (DiscordEmulator: lifecycle, injection, waiting, faults), `gateway` (websocket,
-sessions, resume), `rest` + `middleware` (routes, auth, rate limits, recording), `world` (guild,
+sessions, resume, one session per shard with Discord's routing), `rest` + `middleware` (routes, auth, rate limits, recording), `world` (guild,
 members, channels, messages, commands), `payloads`/`interactions`/`messages` (object builders),
 `validation` (Discord's body limits), `records` (what tests assert on).
 """
@@ -29,6 +29,7 @@ from .records import (
     RecordedRequest,
 )
 from .server import DEFAULT_TOKEN, DiscordEmulator
+from .snowflake import shard_of
 
 __all__ = [
     "ApiError",
@@ -43,4 +44,5 @@ __all__ = [
     "RateLimitRule",
     "RecordedFile",
     "RecordedRequest",
+    "shard_of",
 ]

@@ -1,5 +1,6 @@
 """The gateway websocket: HELLO/IDENTIFY/READY, heartbeats, sessions with resume and replay,
-zlib-stream transport compression, and the close codes of the documentation."""
+sharding (one session per shard; each guild's events go to its shard only), zlib-stream transport
+compression, and the close codes of the documentation."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from .payloads import (
     INTENT_MESSAGE_CONTENT,
 )
 from .records import GatewayConnectionRecord
-from .snowflake import session_id
+from .snowflake import session_id, shard_of
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -36,7 +37,7 @@ REQUEST_SOUNDBOARD_SOUNDS = 31
 # Close codes (docs: topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
 UNKNOWN_ERROR, UNKNOWN_OPCODE, DECODE_ERROR, NOT_AUTHENTICATED = 4000, 4001, 4002, 4003
 AUTHENTICATION_FAILED, ALREADY_AUTHENTICATED, INVALID_SEQ = 4004, 4005, 4007
-INVALID_SHARD, INVALID_INTENTS, DISALLOWED_INTENTS = 4010, 4013, 4014
+INVALID_SHARD, SHARDING_REQUIRED, INVALID_INTENTS, DISALLOWED_INTENTS = 4010, 4011, 4013, 4014
 
 KNOWN_INTENTS = (1 << 26) - 1
 PRIVILEGED_INTENTS = INTENT_GUILD_MEMBERS | INTENT_GUILD_PRESENCES | INTENT_MESSAGE_CONTENT
@@ -53,6 +54,7 @@ _GUILD_INTENT = {
     "GUILD_MEMBER_REMOVE": INTENT_GUILD_MEMBERS,
 }
 _MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"}
+_GUILD_OBJECT_EVENTS = {"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"}  # the guild's id is `id`, not `guild_id`
 _CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
 
 
@@ -60,13 +62,19 @@ def _frame(op: int, d: Any = None, *, s: int | None = None, t: str | None = None
     return {"op": op, "d": d, "s": s, "t": t}
 
 
+def _guild_of(event: str, data: dict[str, Any]) -> int | None:
+    raw = data.get("id") if event in _GUILD_OBJECT_EVENTS else data.get("guild_id")
+    return int(raw) if raw is not None else None
+
+
 class GatewaySession:
     """A logical session: survives connection drops until invalidated, and keeps dispatches for replay."""
 
-    def __init__(self, intents: int, identify: dict[str, Any]) -> None:
+    def __init__(self, intents: int, identify: dict[str, Any], shard: tuple[int, int] = (0, 1)) -> None:
         self.id = session_id()
         self.intents = intents
         self.identify = identify
+        self.shard = shard  # (shard_id, num_shards) from IDENTIFY
         self.seq = 0
         self.buffer: deque[dict[str, Any]] = deque(maxlen=REPLAY_BUFFER)
         self.connection: GatewayConnection | None = None
@@ -80,6 +88,11 @@ class GatewaySession:
 
     def can_replay_from(self, seq: int) -> bool:
         return not self.buffer or self.buffer[0]["s"] <= seq + 1
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Discord's sharding formula; DMs (and other events without a guild) go to shard 0 only."""
+        shard_id, num_shards = self.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, num_shards))
 
 
 class GatewayConnection:
@@ -129,18 +142,33 @@ class GatewayConnection:
 
 
 class Gateway:
-    """Serves `/gateway`; owns the single session of the emulated bot."""
+    """Serves `/gateway`; owns the emulated bot's sessions, one per shard it identified as."""
 
     def __init__(self, emulator: DiscordEmulator) -> None:
         self.emu = emulator
-        self.session: GatewaySession | None = None
+        self.sessions: list[GatewaySession] = []  # in the order they identified
         self.connections: list[GatewayConnection] = []
         self.invalidate_next_resume = False
-        self.on_sent: Callable[[dict[str, Any]], None] = lambda frame: None
+        self.on_sent: Callable[[GatewaySession, dict[str, Any]], None] = lambda session, frame: None
+
+    @property
+    def session(self) -> GatewaySession | None:
+        """The first session: the only one of a bot that does not shard."""
+        return self.sessions[0] if self.sessions else None
 
     @property
     def current(self) -> GatewayConnection | None:
         return self.session.connection if self.session else None
+
+    def session_for(self, shard_id: int | None = None) -> GatewaySession | None:
+        """The session of shard `shard_id`, or the first session when None."""
+        if shard_id is None:
+            return self.session
+        return next((session for session in self.sessions if session.shard[0] == shard_id), None)
+
+    def forget(self, session: GatewaySession | None) -> None:
+        if session in self.sessions:
+            self.sessions.remove(session)
 
     # -- websocket handler ----------------------------------------------------------------------
 
@@ -161,10 +189,11 @@ class Gateway:
                 record.closed_by = "client"
                 record.close_code = ws.close_code
             conn.live = False
-            if self.session is not None and self.session.connection is conn:
-                self.session.connection = None
+            session = conn.session
+            if session is not None and session.connection is conn:
+                session.connection = None
                 if record.closed_by == "client" and ws.close_code in (1000, 1001):
-                    self.session = None  # docs: closing with 1000/1001 invalidates the session
+                    self.forget(session)  # docs: closing with 1000/1001 invalidates the session
             self.emu.changed()
         return ws
 
@@ -239,20 +268,32 @@ class Gateway:
             await conn.close(DISALLOWED_INTENTS, "Disallowed intent(s).")
             return False
         shard = d.get("shard", [0, 1])
-        if not (isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
+        if not (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) for n in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
             await conn.close(INVALID_SHARD, "Invalid shard.")
             return False
-        old = self.session
-        if old is not None and old.connection is not None and old.connection is not conn:
-            await old.connection.close(UNKNOWN_ERROR, "Session replaced.")
-        self.session = session = GatewaySession(intents, d)
+        if len(self.emu.world.guilds) > shard[1] * self.emu.max_guilds_per_shard:
+            await conn.close(SHARDING_REQUIRED, "Sharding required.")  # docs: at most 2,500 guilds a shard
+            return False
+        key = (shard[0], shard[1])
+        for old in [s for s in self.sessions if s.shard == key]:
+            if old.connection is not None and old.connection is not conn:
+                await old.connection.close(UNKNOWN_ERROR, "Session replaced.")
+            self.forget(old)
+        session = GatewaySession(intents, d, key)
+        self.sessions.append(session)
         conn.session = session
+        conn.record.shard = key
         session.connection = conn
         session.append("READY", self._ready_payload(session, shard))
         world = self.emu.world
         only_bot = None if intents & INTENT_GUILD_PRESENCES else world.application_id
         for guild in world.guilds.values():
-            if intents & INTENT_GUILDS:
+            if intents & INTENT_GUILDS and session.receives(guild.id):
                 session.append("GUILD_CREATE", guild.payload(bot_id=only_bot))
         conn.live = True
         await self.flush(conn)
@@ -265,7 +306,7 @@ class Gateway:
             "v": 10,
             "user_settings": {},
             "user": {**world.bot_user, "verified": True, "mfa_enabled": False, "email": None},
-            "guilds": [payloads.unavailable_guild(g) for g in world.guilds],
+            "guilds": [payloads.unavailable_guild(g) for g in world.guilds if session.receives(g)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.emu.gateway_url,
@@ -284,17 +325,11 @@ class Gateway:
         conn.record.resume = d
         if not await self._authenticate(conn, d):
             return False
-        session = self.session
+        session = next((s for s in self.sessions if s.id == d.get("session_id")), None)
         seq = d.get("seq") or 0
-        resumable = (
-            session is not None
-            and d.get("session_id") == session.id
-            and not self.invalidate_next_resume
-            and session.can_replay_from(seq)
-        )
+        resumable = session is not None and not self.invalidate_next_resume and session.can_replay_from(seq)
         if not resumable:
-            if session is not None and (self.invalidate_next_resume or d.get("session_id") == session.id):
-                self.session = None  # a stale resume attempt does not kill someone else's session
+            self.forget(session)  # an unknown (stale) session id kills no one else's session
             self.invalidate_next_resume = False
             await conn.send(_frame(INVALID_SESSION, False))  # the client closes and re-identifies
             self.emu.changed()
@@ -306,6 +341,7 @@ class Gateway:
         if session.connection is not None and session.connection is not conn:
             await session.connection.close(UNKNOWN_ERROR, "Session resumed elsewhere.")
         conn.session = session
+        conn.record.shard = session.shard
         session.connection = conn
         conn.sent_seq = seq
         conn.live = True
@@ -356,25 +392,30 @@ class Gateway:
                 if not conn.live or not await conn.send(frame):
                     return
                 conn.sent_seq = frame["s"]
-                self.on_sent(frame)
+                self.on_sent(session, frame)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int | None:
-        """Queue an event on the session (subject to intents) and send it if a connection is live.
+        """Queue an event on the session of the shard it belongs to (subject to intents) and send it if
+        that session's connection is live.
 
-        Returns the sequence number, or None when there is no session or the intents filter it out.
+        Returns the sequence number, or None when no session receives it (no session on its shard,
+        or the intents filter it out).
         """
-        session = self.session
-        if session is None:
-            return None
-        data = self._filter(session, event, data)
-        if data is None:
-            return None
-        frame = session.append(event, data)
-        conn = session.connection
-        if conn is not None and conn.live:
-            await self.flush(conn)
+        guild_id = _guild_of(event, data)
+        sequence = None
+        for session in list(self.sessions):
+            if not session.receives(guild_id):
+                continue
+            filtered = self._filter(session, event, data)
+            if filtered is None:
+                continue
+            frame = session.append(event, filtered)
+            conn = session.connection
+            if conn is not None and conn.live:
+                await self.flush(conn)
+            sequence = sequence or frame["s"]
         self.emu.changed()
-        return frame["s"]
+        return sequence
 
     def _filter(self, session: GatewaySession, event: str, data: dict[str, Any]) -> dict[str, Any] | None:
         required = _GUILD_INTENT.get(event)
@@ -399,8 +440,9 @@ class Gateway:
                 stripped[key] = type(empty)()
         return stripped
 
-    async def send_op(self, op: int, d: Any = None) -> None:
-        conn = self.current
+    async def send_op(self, op: int, d: Any = None, *, shard: int | None = None) -> None:
+        session = self.session_for(shard)
+        conn = session.connection if session else None
         if conn is None:
             raise RuntimeError("no live gateway connection")
         await conn.send(_frame(op, d))

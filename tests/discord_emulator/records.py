@@ -68,6 +68,7 @@ class InteractionRecord:
     original: dict[str, Any] | None = None  # current state of the original response message
     original_deleted: bool = False
     events: list[tuple[str, float]] = field(default_factory=list)  # ("callback:5", "followup", "edit_original"…)
+    shard: tuple[int, int] | None = None  # (shard_id, num_shards) of the session it was delivered to
 
     @property
     def callback_types(self) -> list[int]:
@@ -101,6 +102,7 @@ class GatewayConnectionRecord:
     text_frames: int = 0
     identify: dict[str, Any] | None = None
     resume: dict[str, Any] | None = None
+    shard: tuple[int, int] | None = None  # (shard_id, num_shards) of the session it identified or resumed
     closed_at: float | None = None
     close_code: int | None = None  # the code we sent, or the client's
     closed_by: str | None = None  # "server" | "client" | "abort"

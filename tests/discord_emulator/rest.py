@@ -109,8 +109,14 @@ class Routes:
 
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
         identifies = sum(1 for c in self.emu.gateway_connections if c.identify is not None)
-        limit = {"total": 1000, "remaining": 1000 - identifies, "reset_after": 86_400_000, "max_concurrency": 1}
-        return json_response({"url": self.emu.gateway_url, "shards": 1, "session_start_limit": limit})
+        limit = {
+            "total": 1000,
+            "remaining": 1000 - identifies,
+            "reset_after": 86_400_000,
+            "max_concurrency": self.emu.max_concurrency,
+        }
+        shards = self.emu.recommended_shards
+        return json_response({"url": self.emu.gateway_url, "shards": shards, "session_start_limit": limit})
 
     async def get_me(self, request: web.Request) -> web.Response:
         me = {**self.world.bot_user, "verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"}

@@ -9,13 +9,21 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from . import payloads
-from .gateway import HEARTBEAT, INVALID_SESSION, PRIVILEGED_INTENTS, RECONNECT, Gateway
+from .gateway import (
+    HEARTBEAT,
+    INVALID_SESSION,
+    PRIVILEGED_INTENTS,
+    RECONNECT,
+    Gateway,
+    GatewayConnection,
+    GatewaySession,
+)
 from .interactions import InteractionBuilder, OptionsArg, check_command_available
 from .messages import for_gateway, new_message, store_blob
 from .middleware import RateLimiter, RateLimitPolicy, make_middleware
 from .records import GatewayConnectionRecord, InteractionRecord, Notifier, RateLimitRule, RecordedRequest
 from .rest import Routes
-from .snowflake import SnowflakeGenerator, random_token
+from .snowflake import SnowflakeGenerator, on_shard, random_token
 from .world import Guild, UserLike, World
 
 T = TypeVar("T")
@@ -42,6 +50,7 @@ class DiscordEmulator:
         echo_bot_messages: bool = True,
         rate_limit: RateLimitPolicy | None = None,
         host: str = "127.0.0.1",
+        shards: int = 1,
     ) -> None:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -50,6 +59,9 @@ class DiscordEmulator:
         self.host = host
         self.port: int | None = None
         self.allowed_privileged_intents = PRIVILEGED_INTENTS  # as if toggled on in the developer portal
+        self.recommended_shards = shards  # GET /gateway/bot's "shards"
+        self.max_concurrency = 1  # identifies per 5 s (session_start_limit.max_concurrency)
+        self.max_guilds_per_shard = 2500  # more guilds than this per shard: IDENTIFY is closed with 4011
 
         self.ids = SnowflakeGenerator()
         self.world = World(self.ids, bot_name=bot_name, guild_name=guild_name, bot_permissions=bot_permissions)
@@ -194,6 +206,18 @@ class DiscordEmulator:
     def add_role(self, name: str, permissions: int, *, guild_id: int | None = None) -> dict[str, Any]:
         return self.world.add_role(name, permissions, guild_id=guild_id)
 
+    def add_guild(
+        self,
+        name: str,
+        *,
+        shard: tuple[int, int] | None = None,
+        bot_permissions: int = payloads.BOT_DEFAULT_PERMISSIONS,
+    ) -> Guild:
+        """Another guild the bot is in, with a "general" channel; `shard=(shard_id, num_shards)` picks an
+        id whose events go to that shard. Add it before the client connects (no GUILD_CREATE is sent)."""
+        guild_id = on_shard(self.ids.next(), *shard) if shard else None
+        return self.world.add_guild(name, bot_permissions=bot_permissions, guild_id=guild_id)
+
     def add_text_channel(
         self, name: str, *, overwrites: list[dict[str, Any]] | None = None, guild_id: int | None = None
     ) -> dict[str, Any]:
@@ -228,7 +252,7 @@ class DiscordEmulator:
     # -- event injection ------------------------------------------------------------------------
 
     def _require_session(self) -> None:
-        if self.gateway.session is None:
+        if not self.gateway.sessions:
             raise RuntimeError("no gateway session: start the client and wait until it is ready first")
 
     def _context(self, user: UserLike, guild: bool, channel_id: int | None) -> InteractionBuilder:
@@ -372,7 +396,7 @@ class DiscordEmulator:
         """Send any dispatch event as is; returns its sequence number (None if filtered or no session)."""
         return await self.gateway.dispatch(event, data)
 
-    def _on_frame_sent(self, frame: dict[str, Any]) -> None:
+    def _on_frame_sent(self, session: GatewaySession, frame: dict[str, Any]) -> None:
         if frame["t"] != "INTERACTION_CREATE":
             return
         interaction_id = int(frame["d"]["id"])
@@ -380,6 +404,7 @@ class DiscordEmulator:
         if record is not None and interaction_id not in self._delivered:
             self._delivered.add(interaction_id)
             record.dispatched_at = self.loop_time()  # the 3 s budget starts when the bot can see it
+            record.shard = session.shard
 
     # -- lookups for assertions -----------------------------------------------------------------
 
@@ -511,9 +536,14 @@ class DiscordEmulator:
                 return rule
         return None
 
-    async def drop_gateway(self, code: int | None = None) -> None:
-        """Cut the live connection: abruptly (no close frame, like a network drop) or with a close `code`."""
-        conn = self.gateway.current
+    def _connection(self, shard: int | None) -> GatewayConnection | None:
+        session = self.gateway.session_for(shard)
+        return session.connection if session else None
+
+    async def drop_gateway(self, code: int | None = None, *, shard: int | None = None) -> None:
+        """Cut the live connection (of `shard`, or the first session's): abruptly (no close frame, like
+        a network drop) or with a close `code`."""
+        conn = self._connection(shard)
         if conn is None:
             raise RuntimeError("no live gateway connection")
         conn.live = False  # nothing more is written to it; missed events wait for the resume
@@ -522,19 +552,19 @@ class DiscordEmulator:
         else:
             await conn.close(code, "Emulated disconnect.")
 
-    async def request_reconnect(self) -> None:
+    async def request_reconnect(self, *, shard: int | None = None) -> None:
         """Send op 7 RECONNECT; the client should close and RESUME."""
-        await self.gateway.send_op(RECONNECT)
+        await self.gateway.send_op(RECONNECT, shard=shard)
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
+    async def invalidate_session(self, resumable: bool = False, *, shard: int | None = None) -> None:
         """Send op 9 INVALID_SESSION now; with resumable=False the session is forgotten."""
-        conn = self.gateway.current
+        conn = self._connection(shard)
         if conn is None:
             raise RuntimeError("no live gateway connection")
         if not resumable:
-            self.gateway.session = None
+            self.gateway.forget(conn.session)
         await conn.send({"op": INVALID_SESSION, "d": resumable, "s": None, "t": None})
 
-    async def request_heartbeat(self) -> None:
+    async def request_heartbeat(self, *, shard: int | None = None) -> None:
         """Send op 1; the client must heartbeat immediately."""
-        await self.gateway.send_op(HEARTBEAT)
+        await self.gateway.send_op(HEARTBEAT, shard=shard)

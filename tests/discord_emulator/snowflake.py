@@ -38,6 +38,16 @@ class SnowflakeGenerator:
             return ((now_ms - DISCORD_EPOCH_MS) << 22) | (self._worker << 17) | (self._process << 12) | self._increment
 
 
+def shard_of(guild_id: int, num_shards: int) -> int:
+    """The shard that receives a guild's events (docs: topics/gateway#sharding-sharding-formula)."""
+    return (guild_id >> 22) % num_shards
+
+
+def on_shard(snowflake: int, shard_id: int, num_shards: int) -> int:
+    """`snowflake` moved a few milliseconds later, so that it falls on `shard_id` of `num_shards`."""
+    return snowflake + (((shard_id - shard_of(snowflake, num_shards)) % num_shards) << 22)
+
+
 def snowflake_time(snowflake: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000, datetime.UTC)
 

@@ -145,8 +145,8 @@ class World:
 
     # -- building -------------------------------------------------------------------------------
 
-    def add_guild(self, name: str, *, bot_permissions: int) -> Guild:
-        guild_id = self.ids.next()
+    def add_guild(self, name: str, *, bot_permissions: int, guild_id: int | None = None) -> Guild:
+        guild_id = guild_id or self.ids.next()
         now = iso_timestamp()
         guild = Guild(id=guild_id, name=name, owner_id=int(self.owner["id"]), joined_at=now)
         guild.roles[guild_id] = payloads.role(guild_id, "@everyone", payloads.EVERYONE_DEFAULT_PERMISSIONS)
