@@ -91,7 +91,7 @@ async def measure(corpus: str, question_count: int, asker_counts: list[int]) -> 
     for askers in asker_counts:
         wall, latencies = await ask_concurrently(bot, asked, askers)
         rows.append({"corpus": corpus, "askers": askers, "per_s": len(asked) / wall, "latencies": latencies})
-    await bot.close()
+    # No bot.close(): it never connected, and AutoShardedClient.close() needs a connection's state.
     return rows
 
 

@@ -42,6 +42,8 @@ OTHER_LANGUAGE_EXPANSION_WEIGHT = 1.0
 # much more.
 ASKED_WEIGHT = 0.4
 RRF_K = 60
+# With an approximate (HNSW) index, the passages whose dense score is computed; BM25 still scores all.
+APPROXIMATE_CANDIDATES = 2000
 # Passages from outside the period a question names are kept, but far behind; less far for
 # a relative period ("last month", "recently"), which people use loosely.
 OUT_OF_PERIOD_FACTOR = 0.35
@@ -196,10 +198,12 @@ class Searcher:
         matrix = _flat_matrix(self.stored.vectors)
         if matrix is not None:  # one matrix-vector product: a FAISS search for all n ranks them too (5x slower)
             return matrix @ query.astype(np.float32)
-        total = self.stored.vectors.ntotal
-        scores, ids = self.stored.vectors.search(query.reshape(1, -1).astype(np.float32), total)
+        total = self.stored.vectors.ntotal  # an approximate index: the passages it finds; the others count as unrelated
+        found = min(total, APPROXIMATE_CANDIDATES)
+        scores, ids = self.stored.vectors.search(query.reshape(1, -1).astype(np.float32), found)
         out = np.full(total, -1.0, dtype=np.float32)
-        out[ids[0]] = scores[0]
+        kept = ids[0] >= 0  # -1: fewer found than asked
+        out[ids[0][kept]] = scores[0][kept]
         return out
 
     def fuse(self, dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:

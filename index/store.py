@@ -47,6 +47,13 @@ log = logging.getLogger(__name__)
 # Older builds are rebuilt on load (see NewsService.load), reusing their vectors.
 FORMAT_VERSION = 4
 VECTORS_FILE = "vectors.faiss"
+# Exact search scores a question against every passage: about 2 ms per 30,000 passages here, linear
+# (benchmarks/bench_faiss.py, docs/performance.md). Past this many, HNSW: the answer's dense scores
+# then cover the passages it finds (index.search.APPROXIMATE_CANDIDATES), at the recall measured there.
+EXACT_SEARCH_MAX = 200_000
+HNSW_LINKS = 32
+HNSW_BUILD_BREADTH = 80
+HNSW_SEARCH_BREADTH = 1024  # recall@10 0.96 at 1e5 synthetic vectors, 3.9 ms (0.86 at 256)
 CHUNKS_FILE = "chunks.json"
 MANIFEST_FILE = "manifest.json"
 
@@ -174,7 +181,26 @@ def _load(
             f"holds {vectors.ntotal} vectors of {vectors.d} dimensions for {len(chunks)} passages "
             f"(the manifest says {manifest.chunk_count} of {manifest.dimension})",
         )
+    _set_search_breadth(vectors)
     return StoredIndex(directory=directory.resolve(), manifest=manifest, chunks=chunks, vectors=vectors)
+
+
+def vector_index(vectors: np.ndarray, dimension: int) -> faiss.Index:
+    """Exact search while it is fast enough, a graph index (HNSW) past EXACT_SEARCH_MAX vectors."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dimension)
+    if len(vectors) <= EXACT_SEARCH_MAX:
+        index: faiss.Index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_BUILD_BREADTH
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def _set_search_breadth(vectors: faiss.Index) -> None:
+    if isinstance(vectors, faiss.IndexHNSW):
+        vectors.hnsw.efSearch = HNSW_SEARCH_BREADTH
 
 
 def damaged(path: Path, problem: str) -> IndexCorruptError:
@@ -263,10 +289,7 @@ def _write_build(
     staging = builds / f".tmp-{build_id}"
     staging.mkdir()
     try:
-        flat = faiss.IndexFlatIP(manifest.dimension)  # exact search: a few thousand passages at most
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(flat, str(staging / VECTORS_FILE))
+        faiss.write_index(vector_index(vectors, manifest.dimension), str(staging / VECTORS_FILE))
         _write_json(staging / CHUNKS_FILE, [chunk.to_dict() for chunk in chunks])
         if write_extras:
             write_extras(staging)

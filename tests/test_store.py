@@ -226,3 +226,25 @@ def test_inconsistent_or_unreadable_index_is_reported_as_corrupt(tmp_path):
     (build / store.MANIFEST_FILE).write_text("{not json", "utf-8")
     with pytest.raises(IndexCorruptError):
         store.load_index(index_dir)
+
+
+def test_past_the_exact_search_limit_the_index_is_hnsw_and_finds_the_same_passages(
+    copy_built_data, settings_for, embedder, built_service, monkeypatch
+):
+    import faiss
+
+    from index.builder import build_index
+    from index.service import NewsService
+
+    monkeypatch.setattr(store, "EXACT_SEARCH_MAX", 10)
+    settings = settings_for(copy_built_data())
+    (settings.digests_dir / "extra.md").write_text("# Veille IA – Mai 2025\n\nUn court paragraphe.\n")
+    build_index(settings, embedder)  # the vectors are reused: only the index type changes
+    approximate = NewsService(settings, embedder=embedder)
+    approximate.load(build_if_missing=False)
+
+    vectors = approximate.stored.vectors
+    assert isinstance(vectors, faiss.IndexHNSW) and vectors.hnsw.efSearch == store.HNSW_SEARCH_BREADTH
+    for question in ("What did Meta release in April?", "qu'a annoncé Mistral en mars ?", "PyTorch 2.7"):
+        exact = built_service.ask(question).retrieved[0].chunk.id
+        assert approximate.ask(question).retrieved[0].chunk.id == exact
