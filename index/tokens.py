@@ -62,15 +62,18 @@ def tokenize(text: str, names: frozenset[str] = frozenset()) -> list[str]:
         if name not in _STOP_WORDS and not name.isdigit():
             tokens.append(name + version)
     for word in WORD.findall(folded):
-        tokens.extend(_word_tokens(word, names))
+        for part, whole in _word_parts(word):
+            tokens.append(part if whole or part in names else stem(part))
     return tokens
 
 
 @lru_cache(maxsize=1 << 18)
-def _word_tokens(word: str, names: frozenset[str]) -> tuple[str, ...]:
-    """The tokens of one word of folded text. Cached: a build tokenizes millions of words from a
-    vocabulary of tens of thousands, and `names` is one object per build (a frozenset keeps its hash)."""
-    tokens: list[str] = []
+def _word_parts(word: str) -> tuple[tuple[str, bool], ...]:
+    """The tokens of one word of folded text, each with whether it is kept whole; the others are
+    stemmed unless they are names. Cached: a build tokenizes millions of words from a vocabulary of
+    tens of thousands. The names stay out of the key: equal name sets of two builds would be
+    compared element by element on every look-up."""
+    tokens: list[tuple[str, bool]] = []
     word = word.strip(".-")
     if not word or word in _STOP_WORDS:  # chat spelling with a digit ("b4") included
         return ()
@@ -81,14 +84,12 @@ def _word_tokens(word: str, names: frozenset[str]) -> tuple[str, ...]:
         compact = _drop_descriptive_suffix(word).replace("-", "")
         # "résume-moi", "state-of-the-art": words joined by grammar, not a name; their parts match.
         if _VERSIONED.search(word) or not any(p in _STOP_WORDS for p in parts_all):
-            tokens.append(compact)
+            tokens.append((compact, True))
         # "gpt3.5-level": the parts are "gpt" and "level", not "gpt3" (a version cut at its dot).
         parts = [p for p in re.split(r"[-.]", _DECIMAL_VERSION.sub(r"\1", word)) if p and not p.isdigit()]
-        tokens.extend(
-            p if p in names else stem(p) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact
-        )
+        tokens.extend((p, False) for p in parts if p not in _STOP_WORDS and len(p) > 1 and p != compact)
     elif len(word) > 1 or word.isdigit():
-        tokens.append(word if word.isdigit() or word in names else stem(word))
+        tokens.append((word, word.isdigit()))
     return tuple(tokens)
 
 
