@@ -82,15 +82,20 @@ async def measure(corpus: str, question_count: int, asker_counts: list[int]) -> 
     bot = make_bot(data_dir)
     asked = questions(question_count, digests)
     bot.service.ask(asked[0])  # the model loads here
+    batcher = bot.service.searcher.queries
+    calls_before = batcher.batches
     bare = []
     for question in asked:
         started = time.perf_counter()
         bot.service.ask(question)
         bare.append((time.perf_counter() - started) * 1000)
     rows = [{"corpus": corpus, "askers": "bare", "per_s": 1000 / statistics.mean(bare), "latencies": bare}]
+    rows[0]["calls"] = batcher.batches - calls_before
     for askers in asker_counts:
+        calls_before = batcher.batches
         wall, latencies = await ask_concurrently(bot, asked, askers)
-        rows.append({"corpus": corpus, "askers": askers, "per_s": len(asked) / wall, "latencies": latencies})
+        row = {"corpus": corpus, "askers": askers, "per_s": len(asked) / wall, "latencies": latencies}
+        rows.append({**row, "calls": batcher.batches - calls_before})
     # No bot.close(): it never connected, and AutoShardedClient.close() needs a connection's state.
     return rows
 
@@ -98,12 +103,12 @@ async def measure(corpus: str, question_count: int, asker_counts: list[int]) -> 
 def print_table(rows: list[dict[str, Any]], question_count: int) -> None:
     from bot.client import ANSWER_THREADS
 
-    print("| corpus | askers | answers/s | p50 ms | p95 ms |")
-    print("|---|---|---|---|---|")
+    print("| corpus | askers | answers/s | p50 ms | p95 ms | model calls |")
+    print("|---|---|---|---|---|---|")
     for row in rows:
         askers = "1 (NewsService.ask, no bot)" if row["askers"] == "bare" else row["askers"]
         p50, p95 = quantile(row["latencies"], 0.5), quantile(row["latencies"], 0.95)
-        print(f"| {row['corpus']} | {askers} | {row['per_s']:.1f} | {p50:.0f} | {p95:.0f} |")
+        print(f"| {row['corpus']} | {askers} | {row['per_s']:.1f} | {p50:.0f} | {p95:.0f} | {row['calls']} |")
     print()
     print(
         f"{question_count} questions per line; ANSWER_THREADS = {ANSWER_THREADS}; latency includes the semaphore wait."
