@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from benchmarks.memory import available_mb, rss_mb
+
 DIMENSION = 384
 K = 50
 CENTRES = 1000
@@ -40,22 +42,6 @@ class Row:
     p50_ms: float
     p95_ms: float
     recall: float
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def available_mb() -> float:
-    with open("/proc/meminfo") as meminfo:
-        for line in meminfo:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

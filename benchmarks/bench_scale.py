@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.corpus import questions, write_corpus, write_digest
+from benchmarks.memory import peak_rss_mb, rss_mb
 
 ROOT = Path("/tmp/newsbot-bench")
 RESULT_FILE = "build-result.json"
@@ -50,18 +50,6 @@ def settings_for(data_dir: Path) -> Any:
     from index import IndexSettings
 
     return IndexSettings(_env_file=None, data_dir=data_dir)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def time_stages() -> dict[str, float]:
@@ -146,7 +134,7 @@ def worker_serve(data_dir: Path, question_count: int, digests: int) -> dict[str,
     service = NewsService(settings_for(data_dir))
     service.load(build_if_missing=False)
     loaded = time.perf_counter()
-    rss_loaded = current_rss_mb()
+    rss_loaded = rss_mb()
     asked = questions(question_count, digests)
     service.ask(asked[0])  # loads the model: the bot's first answer
     first = time.perf_counter()
