@@ -1,7 +1,7 @@
 """The Discord client: bot-wide policy (intents, allowed mentions, errors) and shared state.
 
 Features live in cogs; this class holds what they share: the settings, the `NewsService`
-(all blocking work goes through `asyncio.to_thread`), recent answers for the buttons,
+(all blocking work runs in worker threads: answers in their own pool), recent answers for the buttons,
 answer latencies for /status and the feedback log.
 """
 
@@ -14,6 +14,7 @@ import secrets
 import statistics
 import time
 from collections import OrderedDict, deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import discord
@@ -32,10 +33,11 @@ log = logging.getLogger("newsbot.bot")
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.admin", "bot.cogs.info")
 REMEMBERED_ANSWERS = 2000
-# Questions answered at once; the rest wait their turn without holding a thread, so a burst
-# cannot take every worker thread (a reindex needs one). scripts/bench_bot.py measured no
-# loss against the default pool on 2 cores (20 at once: answer p50 640 ms vs 716 ms).
-ANSWER_THREADS = max(1, min(4, os.cpu_count() or 1))
+# Questions answered at once, in a pool of their own so that a burst cannot take the threads a
+# reindex needs. More threads than cores: while some wait on the model, others run Python, and
+# questions asked together share a model call (index/batching.py). Measured with
+# benchmarks/bench_concurrency.py at 1000 digests, 20 askers, 2 cores: 36 answers/s with 2 threads.
+ANSWER_THREADS = 8 * (os.cpu_count() or 1)
 
 
 # Sent with every message as well as set bot-wide: quoted digests may contain @everyone.
@@ -80,7 +82,7 @@ class NewsBot(commands.AutoShardedBot):
         self.cooldown = QuestionCooldown(settings.question_rate, settings.question_per_seconds)
         self.feedback = FeedbackLog(settings.resolved_feedback_file)
         self.latencies_ms: deque[float] = deque(maxlen=1000)
-        self._answering = asyncio.Semaphore(ANSWER_THREADS)
+        self._answer_pool = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="newsbot-answer")
         self._answers: OrderedDict[str, Answer] = OrderedDict()
         self.voters: dict[str, set[int]] = {}  # answer id -> who rated it (one vote each)
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
@@ -139,10 +141,13 @@ class NewsBot(commands.AutoShardedBot):
     async def ask(self, question: str) -> Answer:
         """Answer in a worker thread (embedding and search block) and record the latency."""
         started = time.perf_counter()
-        async with self._answering:  # more threads than cores only fight over the GIL
-            answer = await asyncio.to_thread(self.service.ask, question)
+        answer = await asyncio.get_running_loop().run_in_executor(self._answer_pool, self.service.ask, question)
         self.latencies_ms.append((time.perf_counter() - started) * 1000)
         return answer
+
+    async def close(self) -> None:
+        await super().close()
+        self._answer_pool.shutdown(wait=False, cancel_futures=True)  # questions still queued are not answered
 
     def remember(self, answer: Answer) -> str:
         """Keep an answer for its buttons; returns the id the buttons carry."""

@@ -28,6 +28,7 @@ from .models import Answer
 from .question_limits import check_question
 from .search import Searcher
 from .settings import IndexSettings
+from .threads import one_blas_thread
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class NewsService:
     """Question answering over the current index, with safe rebuilds."""
 
     def __init__(self, settings: IndexSettings, embedder: Embedder | None = None, fusion: str = "convex") -> None:
+        one_blas_thread()  # numpy's spinning BLAS threads would slow the model's forward passes
         self.settings = settings
         self.fusion = fusion
         self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)

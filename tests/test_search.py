@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import DIGEST_APRIL, DIGEST_EN, DIGEST_MARCH
 
 from index.question import asked_terms, question_terms
-from index.search import DUPLICATE_JACCARD, Searcher, _jaccard
+from index.search import DUPLICATE_JACCARD, Searcher, _best_first, _jaccard
 from index.service import NewsService
 from index.tokens import tokenize
 
@@ -230,3 +231,10 @@ def test_after_a_story_the_questions_own_words_count_more(built_service: NewsSer
     assert asked_terms(searcher.lexicon, "is that banned in europe now?") == []
     top = _top(built_service, story).hits[0].chunk
     assert "reconnaissance des émotions" in top.text
+
+
+@pytest.mark.parametrize("ahead", [1, 7, 40, 500])
+def test_ranking_sorts_ahead_in_the_same_order_as_a_full_stable_sort(ahead: int) -> None:
+    rng = np.random.default_rng(7)
+    for scores in (rng.random(300).astype(np.float32), rng.integers(0, 5, 300).astype(np.float32)):  # ties too
+        assert list(_best_first(scores, ahead)) == np.argsort(-scores, kind="stable").tolist()

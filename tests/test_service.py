@@ -237,3 +237,12 @@ def test_refresh_waits_while_this_process_reindexes(copy_built_data, settings_fo
         reindex.join(60)
     assert "Quasar-9" in follower.ask("what did Orbitale ship?").text  # its own build, with the new digest
     assert follower.refresh() is False
+
+
+def test_a_service_keeps_blas_to_one_thread_beside_the_model(built_service):
+    """numpy's BLAS threads spin after each product and slow the next forward pass (index/threads.py)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy is expected to bring a BLAS library"
+    assert all(pool["num_threads"] == 1 for pool in blas)
