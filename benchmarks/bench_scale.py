@@ -156,13 +156,15 @@ def worker_serve(data_dir: Path, question_count: int, digests: int) -> dict[str,
 
 
 def worker_incremental(data_dir: Path, digests: int) -> dict[str, Any]:
-    """Add digest N, remove it, then index it alone: one process, model loaded once."""
+    """Rebuild with nothing changed, add digest N, remove it, then index it alone: one process, model
+    loaded once. The first rebuild also gives the build what this version stores for the next one."""
     from index import NewsService
 
     settings = settings_for(data_dir)
     service = NewsService(settings)
     service.load(build_if_missing=False)
     service.embedder.encode_query("warm up")
+    unchanged = service.reindex()
     spent = time_stages()
     added_path = write_digest(settings.digests_dir, digests)
     try:
@@ -179,6 +181,7 @@ def worker_incremental(data_dir: Path, digests: int) -> dict[str, Any]:
     alone = NewsService(settings_for(alone_dir), embedder=service.embedder).reindex()
     shutil.rmtree(alone_dir, ignore_errors=True)
     return {
+        "unchanged_s": unchanged.seconds,
         "add_s": added.seconds,
         "add_embedded": added.embedded,
         "add_stages": add_stages,
@@ -246,6 +249,7 @@ COLUMNS = [
     ("RSS loaded/peak MB", lambda r: f"{r['serve']['rss_loaded_mb']:.0f}/{r['serve']['rss_peak_mb']:.0f}"),
     ("retrieve p50/p95/p99 ms", lambda r: "/".join(f"{v:.0f}" for v in r["serve"]["retrieve_ms"].values())),
     ("answer p50/p95/p99 ms", lambda r: "/".join(f"{v:.0f}" for v in r["serve"]["total_ms"].values())),
+    ("rebuild, none changed s", lambda r: f"{r['incremental'].get('unchanged_s', float('nan')):.1f}"),
     ("+1 digest s (embedded)", lambda r: f"{r['incremental']['add_s']:.1f} ({r['incremental']['add_embedded']})"),
     ("alone s", lambda r: f"{r['incremental']['alone_s']:.1f}"),
     ("add write s", lambda r: f"{r['incremental']['add_stages']['write']:.1f}"),

@@ -16,9 +16,10 @@ from .corpus import CorpusTables
 from .embedding import Embedder
 from .errors import DigestError, NewsbotError
 from .ingest import content_hash, find_digest_files, read_digest, relative_path
-from .lexical import LexicalIndex, corpus_names, passage_tokens
+from .lexical import LexicalIndex
 from .models import Chunk, Digest
 from .settings import IndexSettings
+from .table_parts import CorpusParts
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ def build_index(
         digests=entries,
         chunk_max_chars=settings.chunk_max_chars,
     )
-    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, _table_writer(chunks))
+    cut_alike = _cut_alike(previous, settings.chunk_max_chars)
+    parts = CorpusParts.load(cut_alike.directory) if cut_alike else None
+    tables = _table_writer(chunks, entries, parts)
+    report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, tables)
     report.digests = len(entries)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started
@@ -127,11 +131,10 @@ def _parsed_digests(
     previous: store.StoredIndex | None, max_chars: int
 ) -> dict[str, tuple[store.DigestEntry, list[Chunk]]]:
     """The previous build's digests by path, with their passages, when that build's parsing can be reused."""
+    previous = _cut_alike(previous, max_chars)
     if previous is None:
         return {}
     manifest = previous.manifest
-    if manifest.format_version != store.FORMAT_VERSION or manifest.chunk_max_chars != max_chars:
-        return {}
     by_path: dict[str, list[Chunk]] = {}
     for chunk in previous.chunks:
         by_path.setdefault(chunk.path, []).append(chunk)
@@ -142,16 +145,30 @@ def _parsed_digests(
     }
 
 
-def _table_writer(chunks: list[Chunk]) -> Callable[[Path], None]:
-    """Writes the corpus-wide tables (BM25 index, corpus tables) into a build directory."""
-    names = corpus_names(chunks)
-    tokens = [passage_tokens(chunk, names) for chunk in chunks]  # once, for both tables
-    corpus = CorpusTables.build(chunks, names, tokens)
-    lexical = LexicalIndex.build(chunks, names, tokens)
+def _cut_alike(previous: store.StoredIndex | None, max_chars: int) -> store.StoredIndex | None:
+    """The previous build if it cut the digests as this one does (same format, same passage size): only
+    then are its passages, and the table parts made of them, this build's too."""
+    if previous is None:
+        return None
+    manifest = previous.manifest
+    same = manifest.format_version == store.FORMAT_VERSION and manifest.chunk_max_chars == max_chars
+    return previous if same else None
+
+
+def _table_writer(
+    chunks: list[Chunk], entries: list[store.DigestEntry], previous: CorpusParts | None
+) -> Callable[[Path], None]:
+    """Writes the corpus-wide tables (BM25 index, corpus tables, and the per-digest parts they are
+    summed from, for the next build) into a build directory."""
+    parts = CorpusParts.gather(chunks, entries, previous)
+    tokens = parts.tokens()  # once, for both tables
+    corpus = CorpusTables(parts.names, [frozenset(passage) for passage in tokens], parts.written_forms())
+    lexical = LexicalIndex.build(chunks, parts.names, tokens)
 
     def write_tables(directory: Path) -> None:
         lexical.save(directory)
         corpus.save(directory)
+        parts.save(directory)
 
     return write_tables
 

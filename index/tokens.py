@@ -115,6 +115,12 @@ def find_names(texts: Iterable[str]) -> frozenset[str]:
     Derived from the digests themselves, so new companies and products are protected
     without a list to maintain.
     """
+    return names_from_counts(*name_counts(texts))
+
+
+def name_counts(texts: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """How often each word is seen inside a sentence, and how often with a capital there. Counts
+    of several texts add up, so a build sums each digest's instead of reading them all again."""
     capitalised: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for text in texts:
@@ -125,6 +131,10 @@ def find_names(texts: Iterable[str]) -> frozenset[str]:
             word = fold(match.group())
             seen[word] += 1
             capitalised[word] += match.group()[0].isupper()
+    return seen, capitalised
+
+
+def names_from_counts(seen: Counter[str], capitalised: Counter[str]) -> frozenset[str]:
     return frozenset(
         word
         for word, count in seen.items()

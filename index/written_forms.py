@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .dates import fold
 from .tokens import WORD
@@ -28,6 +29,23 @@ def written_words(text: str) -> set[str]:
     return set(WORD.findall(fold(text)))
 
 
+@dataclass(frozen=True)
+class WrittenParts:
+    """What some texts contribute to the written forms: sets, so those of several texts join by union."""
+
+    words: frozenset[str]
+    names: frozenset[str]  # written as a name somewhere in these texts
+    lower_case: frozenset[str]  # written in lower case somewhere in these texts
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> WrittenParts:
+        texts = list(texts)
+        words: set[str] = set().union(*(written_words(text) for text in texts))
+        names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
+        lower_case = {word for text in texts for word in fold(" ".join(_LOWER_CASE_WORD.findall(text))).split()}
+        return cls(frozenset(words), frozenset(names), frozenset(lower_case))
+
+
 class WrittenForms:
     """The words the digests use, with look-ups by the start of a name and by one typo."""
 
@@ -40,11 +58,16 @@ class WrittenForms:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> WrittenForms:
-        texts = list(texts)
-        words: set[str] = set().union(*(written_words(text) for text in texts))
-        names = {word for text in texts for match in _NAME_AS_WRITTEN.findall(text) for word in written_words(match)}
+        return cls.from_parts([WrittenParts.of(texts)])
+
+    @classmethod
+    def from_parts(cls, parts: Iterable[WrittenParts]) -> WrittenForms:
+        """The forms of all the texts, from what each group of them (a digest) contributes."""
+        parts = list(parts)
+        words: set[str] = set().union(*(part.words for part in parts))
+        names: set[str] = set().union(*(part.names for part in parts))
         # Words also written in lower case somewhere ("Good" in a title, "good" in a sentence) are common words.
-        lower_case = {word for text in texts for word in fold(" ".join(_LOWER_CASE_WORD.findall(text))).split()}
+        lower_case: set[str] = set().union(*(part.lower_case for part in parts))
         return cls(words, frozenset(names), frozenset(names - lower_case))
 
     def to_dict(self) -> dict[str, list[str]]:
