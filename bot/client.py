@@ -122,10 +122,13 @@ class NewsBot(commands.AutoShardedBot):
     async def on_shard_resumed(self, shard_id: int) -> None:
         log.info("shard %s resumed", shard_id, extra={"shard": shard_id})
 
+    def running_shards(self) -> list[int]:
+        """The shards this process runs (with neither setting, known once connected; empty before)."""
+        return list(self.shard_ids) if self.shard_ids is not None else sorted(self.shards)
+
     def shard_fields(self) -> dict[str, object]:
-        """Which shards this process runs, for log lines (with neither setting, known once connected)."""
-        ids = list(self.shard_ids) if self.shard_ids is not None else sorted(self.shards) or None
-        return {"shards": ids, "shard_count": self.shard_count}
+        """Which shards this process runs, for log lines."""
+        return {"shards": self.running_shards() or None, "shard_count": self.shard_count}
 
     def all_shards_connected(self) -> bool:
         """Ready, and every shard this process runs has an open gateway connection."""

@@ -275,6 +275,7 @@ async def test_status_latest_and_digest_list(live_bot: LiveBot) -> None:
     }
     assert "3 digests" in fields["Index"] and "April 2025" in fields["Months covered"]
     assert "all-MiniLM-L6-v2" in fields["Model"] and "ms" in fields["Answer latency (p50)"]
+    assert fields["Gateway"] == "one connection (not sharded)"
 
     latest = await emulator.send_slash_command("latest", user=live_bot.member)
     embeds = (await emulator.wait_for_callback(latest)).callbacks[0].data["embeds"]

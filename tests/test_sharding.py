@@ -176,6 +176,10 @@ async def test_two_processes_split_the_guilds_and_share_the_index(tmp_path: Path
                     sys.executable, "-m", "bot", "health", env=_clean_env() | {"NEWSBOT_HEALTH_FILE": str(health)}
                 )
                 assert await check.wait() == 0
+            status = await emulator.send_slash_command("status", user=member, channel_id=channels[1])
+            embed = (await emulator.wait_for_callback(status, timeout=10)).callbacks[0].data["embeds"][0]
+            gateway = next(field["value"] for field in embed["fields"] if field["name"] == "Gateway")
+            assert gateway == "shard 1 of 2 serves this server; this process runs shard 1"
 
             # A digest added through shard 0's process is answered by shard 1's, from the shared index.
             attachment = emulator.add_attachment("2025-05-orbitale.md", NEW_DIGEST.encode(), "text/markdown")

@@ -20,9 +20,11 @@ class Info(commands.Cog):
 
     @app_commands.command(name="status", description="Index size, model, digests covered, uptime and answer speed.")
     async def status(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=self.status_embed(), ephemeral=True)
+        shard_id = interaction.guild.shard_id if interaction.guild else None
+        await interaction.response.send_message(embed=self.status_embed(shard_id), ephemeral=True)
 
-    def status_embed(self) -> discord.Embed:
+    def status_embed(self, shard_id: int | None = None) -> discord.Embed:
+        """`shard_id`: the shard of the server asking (None in direct messages)."""
         service = self.bot.service
         stored = service.stored
         manifest = stored.manifest
@@ -43,7 +45,19 @@ class Info(commands.Cog):
             name="Answer latency (p50)",
             value=f"{p50:.0f} ms over the last {answered} answers" if p50 is not None else "no question yet",
         )
+        embed.add_field(name="Gateway", value=self._gateway(shard_id), inline=False)
         return embed
+
+    def _gateway(self, shard_id: int | None) -> str:
+        """Which shard serves this server and which ones this process runs: with several processes
+        sharing the load, this tells a maintainer which one to look at."""
+        count = self.bot.shard_count or 1
+        if count == 1:
+            return "one connection (not sharded)"
+        shards = self.bot.running_shards()
+        here = f"shard {shard_id} of {count} serves this server; " if shard_id is not None else ""
+        runs = "shard" + ("s " if len(shards) > 1 else " ") + ", ".join(str(shard) for shard in shards)
+        return here + f"this process runs {runs}"
 
     @app_commands.command(name="latest", description="Headlines of the newest digest.")
     async def latest(self, interaction: discord.Interaction) -> None:
