@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_concurrency [--corpus fixtures scale-100] [--questions 100] [--askers 1 5 20]
 
-`NewsBot.ask` is the bot's answer path (asyncio.to_thread behind a semaphore of ANSWER_THREADS); the
+`NewsBot.ask` is the bot's answer path (a thread pool of ANSWER_THREADS); the
 bot object is constructed without connecting to Discord. Corpora: `fixtures` (tests/fixtures/digests,
 indexed into /tmp/newsbot-bench/fixtures if needed) and `scale-N` (the index bench_scale left in
 /tmp/newsbot-bench/scale-N; built there if missing, which embeds every passage and is slow).
@@ -111,7 +111,7 @@ def print_table(rows: list[dict[str, Any]], question_count: int) -> None:
         print(f"| {row['corpus']} | {askers} | {row['per_s']:.1f} | {p50:.0f} | {p95:.0f} | {row['calls']} |")
     print()
     print(
-        f"{question_count} questions per line; ANSWER_THREADS = {ANSWER_THREADS}; latency includes the semaphore wait."
+        f"{question_count} questions per line; ANSWER_THREADS = {ANSWER_THREADS}; latency includes the wait for a thread."
     )
 
 
