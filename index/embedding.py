@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelLoadError
+from .query_onnx import OnnxQueryEncoder, model_fingerprint
+from .query_onnx import export as export_for_questions
 from .settings import BUNDLED_MODEL
 
 log = logging.getLogger(__name__)
@@ -79,12 +81,16 @@ class Embedder:
 
     calibration: DenseCalibration = MINILM_CALIBRATION
 
-    def __init__(self, model_name: str, batch_size: int = 32, allow_download: bool = False) -> None:
+    def __init__(
+        self, model_name: str, batch_size: int = 32, allow_download: bool = False, query_dir: Path | None = None
+    ) -> None:
         self.name = model_name
         self.batch_size = batch_size
         # Only `newsbot model` (the Docker build) fetches from the hub: at run time a model that is not
         # on disk fails at once instead of after a minute of network retries.
         self.allow_download = allow_download
+        # Where the ONNX export for questions lives (index.query_onnx); None: questions go through torch.
+        self.query_dir = query_dir
 
     @cached_property
     def model(self):  # sentence_transformers.SentenceTransformer, imported lazily (slow import)
@@ -121,8 +127,32 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if "model" not in self.__dict__ and self.question_encoder is not None:  # without loading torch
+            return self.question_encoder.spec.dimension
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(getter())
+
+    @cached_property
+    def question_encoder(self) -> OnnxQueryEncoder | None:
+        """The verified ONNX export of this model for questions, if one was made (`prepare_questions`)."""
+        location = Path(resolve_model_location(self.name))
+        if self.query_dir is None or not location.is_dir():
+            return None
+        return OnnxQueryEncoder.open(self.query_dir, self.name, model_fingerprint(location))
+
+    def prepare_questions(self) -> bool:
+        """Export the model for questions unless done; True if questions now skip torch. Loads the model
+        (a build has it loaded anyway). A failure only means questions keep going through torch."""
+        location = Path(resolve_model_location(self.name))
+        if self.query_dir is None or not location.is_dir() or self.question_encoder is not None:
+            return self.question_encoder is not None
+        try:
+            exported = export_for_questions(self.model, self.name, location, self.query_dir, self.dimension)
+        except Exception as error:  # onnx missing, an exporter error, a read-only directory
+            log.warning("questions keep going through torch: exporting %s failed (%s)", self.name, error)
+            return False
+        self.__dict__.pop("question_encoder", None)  # look again
+        return exported and self.question_encoder is not None
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts in batches; returns an (n, dimension) float32 array of unit vectors."""
@@ -138,8 +168,10 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encode_queries([text])[0]
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Questions asked together, in one call (see `index.batching`)."""
-        return self.encode(texts)
+        """Questions asked together, in one call (see `index.batching`): through the ONNX export when
+        there is one (no torch), else through the model like passages."""
+        encoder = self.question_encoder
+        return encoder.encode(texts) if encoder is not None else self.encode(texts)

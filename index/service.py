@@ -25,6 +25,7 @@ from .lexical import LexicalIndex
 from .llm_writer import LLMWriter
 from .locking import BuildInProgress, exclusive_build
 from .models import Answer
+from .query_onnx import ENCODER_DIR
 from .question_limits import check_question
 from .search import Searcher
 from .settings import IndexSettings
@@ -44,7 +45,9 @@ class NewsService:
         one_blas_thread()  # numpy's spinning BLAS threads would slow the model's forward passes
         self.settings = settings
         self.fusion = fusion
-        self.embedder = embedder or load_embedder(settings.embedding_model, settings.embed_batch_size)
+        self.embedder = embedder or load_embedder(
+            settings.embedding_model, settings.embed_batch_size, query_dir=settings.resolved_index_dir / ENCODER_DIR
+        )
         self._searcher: Searcher | None = None
         self._build_lock = threading.Lock()
         self.last_build: BuildReport | None = None
@@ -93,6 +96,7 @@ class NewsService:
         the previous good build serving if there is one."""
         try:
             if self.open() is None or not build_if_missing:
+                self.embedder.prepare_questions()  # once per model: later processes answer without torch
                 return None  # the current build, or a previous one that `open` said it serves
         except (IndexMissingError, IndexUnusableError) as error:
             if not build_if_missing:
@@ -125,6 +129,7 @@ class NewsService:
                 report = build_index(self.settings, self.embedder, progress, show_progress_bar)
                 stored = store.load_index(self.settings.resolved_index_dir, model=self.embedder.name)
             self._searcher = self._make_searcher(stored)  # one assignment: the swap
+            self.embedder.prepare_questions()  # the model is loaded: export it for questions if not done
         except BuildInProgress as error:
             raise ReindexInProgress(str(error)) from None
         finally:

@@ -150,10 +150,12 @@ def make_data_dir(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The default bundled model (all-MiniLM-L6-v2, offline), loaded once per session."""
-    model = Embedder(BUNDLED_MODEL)
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The default bundled model (all-MiniLM-L6-v2, offline), loaded once per session. Questions go
+    through its ONNX export, as in the CLI and the bot (index.query_onnx)."""
+    model = Embedder(BUNDLED_MODEL, query_dir=tmp_path_factory.mktemp("question-encoder"))
     assert model.dimension > 0  # loads the model now, so a failure shows here
+    assert model.prepare_questions()
     return model
 
 
