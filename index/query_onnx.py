@@ -127,9 +127,11 @@ def export(model: Any, model_name: str, location: Path, root: Path, dimension: i
     if shape is None:
         return False
     fingerprint = model_fingerprint(location)
-    final = root / fingerprint
+    final, refused = root / fingerprint, root / f"{fingerprint}.refused"
     if (final / SPEC_FILE).exists():
         return True
+    if refused.exists():  # tried once for these files: not again at every start
+        return False
     staging = root / f".tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
@@ -142,6 +144,7 @@ def export(model: Any, model_name: str, location: Path, root: Path, dimension: i
         agreement = _agreement(model, OnnxQueryEncoder(staging, spec))
         if agreement < MIN_AGREEMENT:
             log.warning("not using the ONNX export of %s: its vectors differ (cosine %.6f)", model_name, agreement)
+            refused.write_text(f"lowest cosine with the model's own vectors: {agreement:.6f}\n", encoding="utf-8")
             return False
         try:
             os.rename(staging, final)
@@ -149,7 +152,7 @@ def export(model: Any, model_name: str, location: Path, root: Path, dimension: i
             return (final / SPEC_FILE).exists()
         log.info("exported %s for questions to %s (agreement %.6f)", model_name, final, agreement)
         for other in root.iterdir():  # exports of the model's earlier files (a process using one keeps it open)
-            if other != final and not other.name.startswith("."):
+            if other not in (final, refused) and not other.name.startswith("."):
                 shutil.rmtree(other, ignore_errors=True)
         return True
     finally:

@@ -80,3 +80,19 @@ def test_a_cold_process_answers_without_importing_torch(copy_built_data, embedde
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["torch"] is False
     assert "LLaMA 4" in result["answer"]
+
+
+def test_an_export_that_disagrees_with_the_model_is_refused_once(
+    embedder: Embedder, tmp_path: Path, monkeypatch
+) -> None:
+    from index import query_onnx
+
+    monkeypatch.setattr(query_onnx, "MIN_AGREEMENT", 1.1)  # no export can agree this much
+    fresh = Embedder(BUNDLED_MODEL, query_dir=tmp_path / "question-encoder")
+    fresh.__dict__["model"] = embedder.model
+    assert fresh.prepare_questions() is False
+    assert fresh.question_encoder is None
+    assert [path.suffix for path in (tmp_path / "question-encoder").iterdir()] == [".refused"]
+    exported: list[str] = []
+    monkeypatch.setattr(query_onnx, "_export_transformer", lambda *args: exported.append("again") or [])
+    assert fresh.prepare_questions() is False and not exported  # not tried again at the next start
