@@ -108,6 +108,12 @@ class Expander:
     def __init__(self, groups: list[list[str]]) -> None:
         # Terms made only of stop words tokenize to nothing and are left out.
         self.groups = [[entry for term in group if (entry := tuple(tokenize(term)))] for group in groups]
+        # The groups having an entry with a given token: a question's tokens then reach their few groups
+        # instead of testing every group of the table (1-2 ms a question).
+        self._groups_with: dict[str, list[int]] = defaultdict(list)
+        for number, entries in enumerate(self.groups):
+            for token in dict.fromkeys(token for entry in entries for token in entry):
+                self._groups_with[token].append(number)
         # Each term as written, to the other terms of its groups ("hf" -> "hugging face", "huggingface").
         self._other_forms: dict[str, list[str]] = defaultdict(list)
         for group in groups:
@@ -128,11 +134,16 @@ class Expander:
         tokens of its group's other terms ("nlp"): a passage having those has the whole phrase."""
         present = set(tokens)
         found = []
-        for group in self.groups:
+        for group in self._groups_of(present):
             for entry in group:
                 if len(entry) > 1 and set(entry) <= present:
                     found.append((set(entry), {t for other in group if other != entry for t in other} - set(entry)))
         return found
+
+    def _groups_of(self, present: set[str]) -> list[list[tuple[str, ...]]]:
+        """The groups with an entry sharing a token with `present`, in table order: only they can match."""
+        numbers = sorted({number for token in present for number in self._groups_with.get(token, ())})
+        return [self.groups[number] for number in numbers]
 
     def expand(self, tokens: list[str]) -> list[str]:
         added: dict[str, None] = {}
@@ -144,7 +155,7 @@ class Expander:
         """The tokens each matching group adds, one list per group (alternatives of one meaning)."""
         present = set(tokens)
         groups = []
-        for group in self.groups:
+        for group in self._groups_of(present):
             if any(set(entry) <= present for entry in group):
                 added = [t for t in dict.fromkeys(token for entry in group for token in entry) if t not in present]
                 if added:

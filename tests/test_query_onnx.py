@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from conftest import EVAL_DIR, REPO_ROOT
+from conftest import EVAL_DIR
 
 from index.embedding import Embedder
 from index.query_onnx import ENCODER_DIR, MODEL_FILE, SPEC_FILE
@@ -75,7 +75,7 @@ def test_a_cold_process_answers_without_importing_torch(copy_built_data, embedde
         "print(json.dumps({'torch': 'torch' in sys.modules, 'answer': answer.text}))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", script], cwd=data.parent, capture_output=True, text=True, timeout=120, check=True
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["torch"] is False

@@ -132,3 +132,25 @@ def test_a_phrase_of_the_table_is_found_whole_in_a_passage_using_its_translation
     [(phrase, translations)] = expander.phrases(tokenize("le traitement du langage au quotidien"))
     assert phrase == set(tokenize("traitement langage")) and translations == {"nlp"}
     assert expander.phrases(tokenize("le traitement des images")) == []
+
+
+def test_the_expansion_table_reaches_the_same_groups_as_testing_every_group() -> None:
+    """Expander looks up a question's groups by token; testing every group gives the same, in order."""
+    import json
+
+    from conftest import EVAL_DIR
+
+    expander = default_expander()
+    lines = (EVAL_DIR / "tuning.jsonl").read_text(encoding="utf-8").splitlines()
+    checked = 0
+    for line in lines:
+        tokens = tokenize(json.loads(line)["question"])
+        present = set(tokens)
+        every_group = [
+            [t for t in dict.fromkeys(t for entry in group for t in entry) if t not in present]
+            for group in expander.groups
+            if any(set(entry) <= present for entry in group)
+        ]
+        assert expander.expand_groups(tokens) == [added for added in every_group if added]
+        checked += bool(every_group)
+    assert checked > 100  # the questions do reach the table
