@@ -66,6 +66,20 @@ def resolve_model_location(name: str) -> str:
     return name
 
 
+def model_folder(name: str) -> Path | None:
+    """The folder holding the model's files: the bundled model, a local path, or a hub model's snapshot
+    in the local Hugging Face cache; None if it is in none of them. Reads no weights, imports no torch."""
+    location = resolve_model_location(name)
+    if Path(location).is_dir():
+        return Path(location)
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(location, local_files_only=True))
+    except Exception:  # not in the cache, or not a valid repository name
+        return None
+
+
 def _in_hub_cache(name: str) -> bool:
     """Whether a hub model's files are in the local Hugging Face cache (HF_HOME), without the network."""
     try:
@@ -135,19 +149,19 @@ class Embedder:
     @cached_property
     def question_encoder(self) -> OnnxQueryEncoder | None:
         """The verified ONNX export of this model for questions, if one was made (`prepare_questions`)."""
-        location = Path(resolve_model_location(self.name))
-        if self.query_dir is None or not location.is_dir():
+        folder = model_folder(self.name) if self.query_dir is not None else None
+        if self.query_dir is None or folder is None:
             return None
-        return OnnxQueryEncoder.open(self.query_dir, self.name, model_fingerprint(location))
+        return OnnxQueryEncoder.open(self.query_dir, self.name, model_fingerprint(folder))
 
     def prepare_questions(self) -> bool:
         """Export the model for questions unless done; True if questions now skip torch. Loads the model
         (a build has it loaded anyway). A failure only means questions keep going through torch."""
-        location = Path(resolve_model_location(self.name))
-        if self.query_dir is None or not location.is_dir() or self.question_encoder is not None:
+        folder = model_folder(self.name) if self.query_dir is not None else None
+        if self.query_dir is None or folder is None or self.question_encoder is not None:
             return self.question_encoder is not None
         try:
-            exported = export_for_questions(self.model, self.name, location, self.query_dir, self.dimension)
+            exported = export_for_questions(self.model, self.name, folder, self.query_dir, self.dimension)
         except Exception as error:  # onnx missing, an exporter error, a read-only directory
             log.warning("questions keep going through torch: exporting %s failed (%s)", self.name, error)
             return False

@@ -96,3 +96,31 @@ def test_an_export_that_disagrees_with_the_model_is_refused_once(
     exported: list[str] = []
     monkeypatch.setattr(query_onnx, "_export_transformer", lambda *args: exported.append("again") or [])
     assert fresh.prepare_questions() is False and not exported  # not tried again at the next start
+
+
+def test_a_hub_model_in_the_local_cache_gets_the_export_too(embedder: Embedder, tmp_path: Path, monkeypatch) -> None:
+    """A model named by its hub id (as a Docker build bakes it in) is found in the HF cache's snapshot."""
+    import huggingface_hub.constants
+
+    from index.embedding import model_folder, resolve_model_location
+
+    cache = tmp_path / "hub"
+    repository = cache / "models--example--minilm-copy"
+    snapshot = repository / "snapshots" / ("0" * 40)
+    bundled = Path(resolve_model_location(BUNDLED_MODEL))
+    for source in bundled.rglob("*"):
+        if source.is_file():
+            target = snapshot / source.relative_to(bundled)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source)
+    (repository / "refs").mkdir()
+    (repository / "refs" / "main").write_text("0" * 40, encoding="utf-8")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
+
+    assert model_folder("example/minilm-copy") == snapshot
+    assert model_folder("example/not-in-the-cache") is None
+    hub = Embedder("example/minilm-copy", query_dir=tmp_path / "question-encoder")
+    hub.__dict__["model"] = embedder.model  # the same weights, already loaded
+    assert hub.prepare_questions()
+    question = "qu'a annoncé Mistral en mars ?"
+    assert float(np.dot(hub.encode_query(question), embedder.encode([question])[0])) > 0.9999
