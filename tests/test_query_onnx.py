@@ -94,7 +94,7 @@ def test_an_export_that_disagrees_with_the_model_is_refused_once(
     assert fresh.question_encoder is None
     assert [path.suffix for path in (tmp_path / "question-encoder").iterdir()] == [".refused"]
     exported: list[str] = []
-    monkeypatch.setattr(query_onnx, "_export_transformer", lambda *args: exported.append("again") or [])
+    monkeypatch.setattr(query_onnx, "export_transformer", lambda *args: exported.append("again") or [])
     assert fresh.prepare_questions() is False and not exported  # not tried again at the next start
 
 
