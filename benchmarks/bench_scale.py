@@ -106,7 +106,7 @@ def worker_build(data_dir: Path, sample_chunks: int) -> dict[str, Any]:
     settings = settings_for(data_dir)
     embedder = sampled_embedder(settings, sample_chunks) if sample_chunks else None
     service = NewsService(settings, embedder=embedder)
-    service.embedder.encode_query("warm up")  # the model load is not part of the build
+    service.embedder.encode(["warm up"])  # the model load is not part of the build (questions skip it: ONNX)
     spent = time_stages()
     report = service.reindex()
     result = {
@@ -163,7 +163,7 @@ def worker_incremental(data_dir: Path, digests: int) -> dict[str, Any]:
     settings = settings_for(data_dir)
     service = NewsService(settings)
     service.load(build_if_missing=False)
-    service.embedder.encode_query("warm up")
+    service.embedder.encode(["warm up"])  # loads the model passages need (questions go through ONNX)
     unchanged = service.reindex()
     spent = time_stages()
     added_path = write_digest(settings.digests_dir, digests)
