@@ -15,7 +15,7 @@ from .chunking import chunk_digest
 from .corpus import CorpusTables
 from .embedding import Embedder
 from .errors import DigestError, NewsbotError
-from .ingest import content_hash, find_digest_files, read_digest, relative_path
+from .ingest import content_hash, find_digest_files, read_or_skip, relative_path
 from .lexical import LexicalIndex
 from .models import Chunk, Digest
 from .settings import IndexSettings
@@ -54,7 +54,8 @@ def build_index(
     started = time.perf_counter()
     report = BuildReport()
     previous = _previous_index(settings.resolved_index_dir, embedder)
-    chunks, entries, report.skipped = _read_and_chunk(settings, previous)
+    cut_alike = _cut_alike(previous, settings.chunk_max_chars)
+    chunks, entries, report.skipped = _read_and_chunk(settings, cut_alike)
     if progress:
         progress("read", len(entries), len(entries) + len(report.skipped))
     if not entries:
@@ -69,7 +70,6 @@ def build_index(
         digests=entries,
         chunk_max_chars=settings.chunk_max_chars,
     )
-    cut_alike = _cut_alike(previous, settings.chunk_max_chars)
     parts = CorpusParts.load(cut_alike.directory) if cut_alike else None
     tables = _table_writer(chunks, entries, parts)
     report.directory = store.write_index(settings.resolved_index_dir, manifest, chunks, vectors, tables)
@@ -80,15 +80,15 @@ def build_index(
 
 
 def _read_and_chunk(
-    settings: IndexSettings, previous: store.StoredIndex | None
+    settings: IndexSettings, cut_alike: store.StoredIndex | None
 ) -> tuple[list[Chunk], list[store.DigestEntry], list[DigestError]]:
     """Every digest's passages, in order, what the manifest records of each, and the files skipped.
 
-    A file whose path and bytes are those of a digest in the previous build (same format, same passage
-    size) is not parsed again: its passages and entry are copied from that build. Parsing is most of
-    the time of adding one digest to a thousand."""
+    A file whose path and bytes are those of a digest in `cut_alike` (the previous build, if it cut the
+    digests as this one does) is not parsed again: its passages and entry are copied from that build.
+    Parsing is most of the time of adding one digest to a thousand."""
     root = settings.data_dir.resolve().parent
-    known = _parsed_digests(previous, settings.chunk_max_chars)
+    known = _parsed_digests(cut_alike)
     chunks: list[Chunk] = []
     entries: list[store.DigestEntry] = []
     skipped: list[DigestError] = []
@@ -96,17 +96,14 @@ def _read_and_chunk(
         try:
             raw_bytes = path.read_bytes()
         except OSError:
-            raw_bytes = None  # read_digest reports it
+            raw_bytes = None  # read_or_skip reports it
         reused = known.get(relative_path(path, root))
         if reused is not None and raw_bytes is not None and reused[0].content_hash == content_hash(raw_bytes):
             entries.append(reused[0])
             chunks.extend(reused[1])
             continue
-        try:
-            digest = read_digest(path, root, raw_bytes)
-        except DigestError as error:
-            log.warning("skipping digest %s", error)
-            skipped.append(error)
+        digest = read_or_skip(path, root, skipped, raw_bytes)
+        if digest is None:
             continue
         digest_chunks = chunk_digest(digest, settings.chunk_max_chars)
         chunks.extend(digest_chunks)
@@ -127,16 +124,13 @@ def _entry(digest: Digest, chunk_count: int) -> store.DigestEntry:
     )
 
 
-def _parsed_digests(
-    previous: store.StoredIndex | None, max_chars: int
-) -> dict[str, tuple[store.DigestEntry, list[Chunk]]]:
-    """The previous build's digests by path, with their passages, when that build's parsing can be reused."""
-    previous = _cut_alike(previous, max_chars)
-    if previous is None:
+def _parsed_digests(cut_alike: store.StoredIndex | None) -> dict[str, tuple[store.DigestEntry, list[Chunk]]]:
+    """The digests of a build cut as this one is, by path, with their passages."""
+    if cut_alike is None:
         return {}
-    manifest = previous.manifest
+    manifest = cut_alike.manifest
     by_path: dict[str, list[Chunk]] = {}
-    for chunk in previous.chunks:
+    for chunk in cut_alike.chunks:
         by_path.setdefault(chunk.path, []).append(chunk)
     return {
         entry.path: (entry, by_path[entry.path])

@@ -147,21 +147,26 @@ class Embedder:
         return int(getter())
 
     @cached_property
+    def _folder(self) -> Path | None:
+        """The model's files, when questions may go through an export of them (a `query_dir` is set)."""
+        return model_folder(self.name) if self.query_dir is not None else None
+
+    @cached_property
     def question_encoder(self) -> OnnxQueryEncoder | None:
         """The verified ONNX export of this model for questions, if one was made (`prepare_questions`)."""
-        folder = model_folder(self.name) if self.query_dir is not None else None
-        if self.query_dir is None or folder is None:
+        if self.query_dir is None or self._folder is None:
             return None
-        return OnnxQueryEncoder.open(self.query_dir, self.name, model_fingerprint(folder))
+        return OnnxQueryEncoder.open(self.query_dir, self.name, model_fingerprint(self._folder))
 
     def prepare_questions(self) -> bool:
         """Export the model for questions unless done; True if questions now skip torch. Loads the model
         (a build has it loaded anyway). A failure only means questions keep going through torch."""
-        folder = model_folder(self.name) if self.query_dir is not None else None
-        if self.query_dir is None or folder is None or self.question_encoder is not None:
-            return self.question_encoder is not None
+        if self.question_encoder is not None:
+            return True
+        if self.query_dir is None or self._folder is None:
+            return False
         try:
-            exported = export_for_questions(self.model, self.name, folder, self.query_dir, self.dimension)
+            exported = export_for_questions(self.model, self.name, self._folder, self.query_dir, self.dimension)
         except Exception as error:  # onnx missing, an exporter error, a read-only directory
             log.warning("questions keep going through torch: exporting %s failed (%s)", self.name, error)
             return False

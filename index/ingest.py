@@ -70,12 +70,21 @@ def ingest_directory(digests_dir: Path, root: Path) -> IngestReport:
     """Read every digest under `digests_dir`; paths are reported relative to `root`."""
     report = IngestReport()
     for path in find_digest_files(digests_dir):
-        try:
-            report.digests.append(read_digest(path, root))
-        except DigestError as error:
-            log.warning("skipping digest %s", error)
-            report.skipped.append(error)
+        digest = read_or_skip(path, root, report.skipped)
+        if digest is not None:
+            report.digests.append(digest)
     return report
+
+
+def read_or_skip(path: Path, root: Path, skipped: list[DigestError], raw_bytes: bytes | None = None) -> Digest | None:
+    """The digest, or None once its reason is logged and added to `skipped`: a broken digest is
+    reported once and the others are read on."""
+    try:
+        return read_digest(path, root, raw_bytes)
+    except DigestError as error:
+        log.warning("skipping digest %s", error)
+        skipped.append(error)
+        return None
 
 
 def read_digest(path: Path, root: Path, raw_bytes: bytes | None = None) -> Digest:

@@ -252,13 +252,9 @@ def _best_first(scores: np.ndarray, ahead: int) -> Iterator[int]:
     scores per question costs more than the rest of ranking."""
     if ahead < len(scores):
         threshold = np.partition(scores, len(scores) - ahead)[len(scores) - ahead]
-        head = np.flatnonzero(scores >= threshold)  # ties with the threshold included: the order stays stable
-        ordered = head[np.argsort(-scores[head], kind="stable")]
-        yield from ordered.tolist()
-        rest = np.ones(len(scores), dtype=bool)
-        rest[head] = False
-        tail = np.flatnonzero(rest)
-        yield from tail[np.argsort(-scores[tail], kind="stable")].tolist()
+        in_head = scores >= threshold  # ties with the threshold included: the order stays stable
+        for part in (np.flatnonzero(in_head), np.flatnonzero(~in_head)):
+            yield from part[np.argsort(-scores[part], kind="stable")].tolist()
         return
     yield from np.argsort(-scores, kind="stable").tolist()
 

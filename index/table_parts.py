@@ -18,7 +18,7 @@ import logging
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
 
@@ -94,11 +94,14 @@ class CorpusParts:
         for path, parts in digests.items():
             if path in fresh:
                 parts.tokens = [passage_tokens(chunk, names) for chunk in by_path[path]]
-            elif affected:
-                parts.tokens = [
-                    passage_tokens(chunk, names) if affected.intersection(tokens) else tokens
-                    for chunk, tokens in zip(by_path[path], parts.tokens)
-                ]
+            elif affected:  # a copy: the previous build's parts stay as they were
+                digests[path] = replace(
+                    parts,
+                    tokens=[
+                        passage_tokens(chunk, names) if affected.intersection(tokens) else tokens
+                        for chunk, tokens in zip(by_path[path], parts.tokens)
+                    ],
+                )
         return cls(digests, names)
 
     def tokens(self) -> list[list[str]]:

@@ -2,9 +2,9 @@
 
 After each product, OpenBLAS keeps its worker threads spinning for a while in case another
 product follows. Answering a question multiplies the passage vectors by the query vector (numpy)
-right before the next question's forward pass (torch, with its own threads). On a small machine
-the spinning threads and the model's threads then share the same cores, and the forward pass
-runs up to three times slower. The product itself is a matrix-vector one, memory-bound, so one
+right before the next question's forward pass (onnxruntime or torch, with their own threads). On a
+small machine the spinning threads and the model's threads then share the same cores, and the
+forward pass ran up to three times slower (measured with torch). The product itself is a matrix-vector one, memory-bound, so one
 thread loses almost nothing. Measured in `docs/performance.md` (section 1, "Latency").
 """
 

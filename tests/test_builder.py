@@ -173,19 +173,19 @@ def test_failed_build_leaves_the_service_answering_from_the_previous_index(
 
 
 def test_only_new_and_changed_digests_are_parsed_again(copy_built_data, settings_for, embedder, monkeypatch):
-    from index import builder
+    from index import ingest
 
     data = copy_built_data()
     settings = settings_for(data)
     before = {chunk.id: chunk for chunk in _load(settings).chunks}
     parsed: list[str] = []
-    read_digest = builder.read_digest
+    read_digest = ingest.read_digest
 
     def counting_read(path, root, raw_bytes=None):
         parsed.append(path.name)
         return read_digest(path, root, raw_bytes)
 
-    monkeypatch.setattr(builder, "read_digest", counting_read)
+    monkeypatch.setattr(ingest, "read_digest", counting_read)  # every parse goes through it
     (data / "digests" / "003_mai.md").write_text(
         "# Veille IA – Mai 2025\n\n## Modèles\n\n- **Mistral Medium 3** – Mistral AI lance Medium 3 le 7 mai.\n",
         encoding="utf-8",
